@@ -1,0 +1,16 @@
+using Orleans.Concurrency;
+
+namespace OrleansIm.Grains.Interfaces;
+
+/// <summary>
+/// One gateway node (one per silo process), registered as a grain observer. Grains push to a node, and the node
+/// writes to its local connections: the only push path from grains to clients.
+/// </summary>
+[Alias("im.IGatewayNode")]
+public interface IGatewayNode : IGrainObserver
+{
+    /// <summary>Sends KICK with <paramref name="code"/> to one local connection and closes it.</summary>
+    [OneWay]
+    [Alias("Kick")]
+    Task Kick(long connectionId, uint code);
+}

@@ -1,0 +1,115 @@
+namespace OrleansIm.Protocol;
+
+/// <summary>Command ids carried in the frame header's <c>type</c> field (PROTOCOL.md section 3). Fixed by the product.</summary>
+public static class Cmd
+{
+    public const uint Online = 0x0101;
+    public const uint OnlineAck = 0x0102;
+    public const uint Offline = 0x0103;
+    public const uint OfflineAck = 0x0104;
+    public const uint Ping = 0x0105;
+    public const uint Pong = 0x0106;
+    public const uint Sub = 0x0107;
+    public const uint SubAck = 0x0108;
+    public const uint Unsub = 0x0109;
+    public const uint UnsubAck = 0x010A;
+    public const uint Except = 0x010B;
+    public const uint ExceptAck = 0x010C;
+    public const uint Sync = 0x010D;
+    public const uint SyncAck = 0x010E;
+    public const uint AllocSeq = 0x0110;
+    public const uint AllocSeqAck = 0x0111;
+    public const uint Kick = 0x0112;
+    public const uint KickAck = 0x0113;
+    public const uint OnlineNtc = 0x0150;
+    public const uint OfflineNtc = 0x0151;
+
+    public const uint Chat = 0x0201;
+    public const uint ChatAck = 0x0202;
+    public const uint FriendAdd = 0x0203;
+    public const uint FriendAddAck = 0x0204;
+    public const uint FriendDel = 0x0205;
+    public const uint FriendDelAck = 0x0206;
+    public const uint BlacklistAdd = 0x0207;
+    public const uint BlacklistAddAck = 0x0208;
+    public const uint BlacklistDel = 0x0209;
+    public const uint BlacklistDelAck = 0x020A;
+    public const uint GagAdd = 0x020B;
+    public const uint GagAddAck = 0x020C;
+    public const uint GagDel = 0x020D;
+    public const uint GagDelAck = 0x020E;
+    public const uint MarkAdd = 0x0210;
+    public const uint MarkAddAck = 0x0211;
+    public const uint MarkDel = 0x0212;
+    public const uint MarkDelAck = 0x0213;
+
+    public const uint GroupCreat = 0x0301;
+    public const uint GroupCreatAck = 0x0302;
+    public const uint GroupDimiss = 0x0303;
+    public const uint GroupDimissAck = 0x0304;
+    public const uint GroupJoin = 0x0305;
+    public const uint GroupJoinAck = 0x0306;
+    public const uint GroupQuit = 0x0307;
+    public const uint GroupQuitAck = 0x0308;
+    public const uint GroupInvite = 0x0309;
+    public const uint GroupInviteAck = 0x030A;
+    public const uint GroupChat = 0x030B;
+    public const uint GroupChatAck = 0x030C;
+    public const uint GroupKick = 0x030D;
+    public const uint GroupKickAck = 0x030E;
+    public const uint GroupGagAdd = 0x0310;
+    public const uint GroupGagAddAck = 0x0311;
+    public const uint GroupGagDel = 0x0312;
+    public const uint GroupGagDelAck = 0x0313;
+    public const uint GroupBlAdd = 0x0314;
+    public const uint GroupBlAddAck = 0x0315;
+    public const uint GroupBlDel = 0x0316;
+    public const uint GroupBlDelAck = 0x0317;
+    public const uint GroupMgrAdd = 0x0318;
+    public const uint GroupMgrAddAck = 0x0319;
+    public const uint GroupMgrDel = 0x031A;
+    public const uint GroupMgrDelAck = 0x031B;
+    public const uint GroupUsrList = 0x031C;
+    public const uint GroupUsrListAck = 0x031D;
+    public const uint GroupJoinNtc = 0x0350;
+    public const uint GroupQuitNtc = 0x0351;
+    public const uint GroupKickNtc = 0x0352;
+    public const uint GroupGagAddNtc = 0x0353;
+    public const uint GroupGagDelNtc = 0x0354;
+    public const uint GroupBlAddNtc = 0x0355;
+    public const uint GroupBlDelNtc = 0x0356;
+    public const uint GroupMgrAddNtc = 0x0357;
+    public const uint GroupMgrDelNtc = 0x0358;
+
+    public const uint RoomCreat = 0x0401;
+    public const uint RoomCreatAck = 0x0402;
+    public const uint RoomDismiss = 0x0403;
+    public const uint RoomDismissAck = 0x0404;
+    public const uint RoomJoin = 0x0405;
+    public const uint RoomJoinAck = 0x0406;
+    public const uint RoomQuit = 0x0407;
+    public const uint RoomQuitAck = 0x0408;
+    public const uint RoomKick = 0x0409;
+    public const uint RoomKickAck = 0x040A;
+    public const uint RoomChat = 0x040B;
+    public const uint RoomChatAck = 0x040C;
+    public const uint RoomBc = 0x040D;
+    public const uint RoomBcAck = 0x040E;
+    public const uint RoomUsrNum = 0x0410;
+    public const uint RoomUsrNumAck = 0x0411;
+    public const uint RoomJoinNtc = 0x0450;
+    public const uint RoomQuitNtc = 0x0451;
+    public const uint RoomKickNtc = 0x0452;
+
+    public const uint Bc = 0x0501;
+    public const uint BcAck = 0x0502;
+    public const uint P2P = 0x0503;
+    public const uint P2PAck = 0x0504;
+
+    public const uint LsndInfo = 0x0601;
+    public const uint LsndInfoAck = 0x0602;
+    public const uint FrwdInfo = 0x0603;
+    public const uint FrwdInfoAck = 0x0604;
+    public const uint LsndUsrNum = 0x0605;
+    public const uint LsndUsrNumAck = 0x0606;
+}
