@@ -27,12 +27,12 @@ public readonly struct FrameReader(int maxBodyLength)
         var header = FrameHeader.Read(headerBytes, out var checksum);
         if (checksum != FrameHeader.Checksum)
         {
-            throw new ProtocolException(ErrorCode.InvalidHeader, "bad checksum", fatal: true, header.Type, header.Serial);
+            throw new ProtocolException(ResultCode.InvalidHeader, "bad checksum", fatal: true, header.Type, header.Serial);
         }
 
         if (header.Length > (uint)MaxBodyLength)
         {
-            throw new ProtocolException(ErrorCode.FrameTooLong, "frame too long", fatal: true, header.Type, header.Serial);
+            throw new ProtocolException(ResultCode.FrameTooLong, "frame too long", fatal: true, header.Type, header.Serial);
         }
 
         long total = FrameHeader.Size + (long)header.Length;

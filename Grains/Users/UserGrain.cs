@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using OrleansIm.Grains.Interfaces;
-using ErrorCode = OrleansIm.Protocol.ErrorCode;
+using OrleansIm.Protocol;
 
 namespace OrleansIm.Grains.Users;
 
@@ -20,7 +20,7 @@ public sealed partial class UserGrain(ILogger<UserGrain> logger) : Grain, IUserG
         if (_sessions.TryGetValue(session.Sid, out var older) && !SameConnection(older.Address, session.Address))
         {
             LogDuplicateSid(Uid, session.Sid, older.Address.Nid, session.Address.Nid);
-            older.Address.Node.Kick(older.Address.ConnectionId, ErrorCode.SessionConflict).Ignore();
+            older.Address.Node.Kick(older.Address.ConnectionId, ResultCode.SessionConflict).Ignore();
         }
 
         _sessions[session.Sid] = session;

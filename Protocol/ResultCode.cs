@@ -1,7 +1,7 @@
 namespace OrleansIm.Protocol;
 
 /// <summary>Reply codes (PROTOCOL.md section 2): 1xxxx system, 2xxxx service. 0 is success.</summary>
-public static class ErrorCode
+public static class ResultCode
 {
     public const uint Ok = 0;
     public const uint Internal = 10001;

@@ -1,0 +1,164 @@
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using OrleansIm.Gateway.Sessions;
+using OrleansIm.Protocol;
+
+namespace OrleansIm.Gateway.Commands;
+
+/// <summary>
+/// Turns a frame into a handler call: the login gate, body parsing (20005 when unparseable or a required field is
+/// missing), the per-connection rate limit (10023), unknown commands (10012), and internal failures (10001).
+/// Every request gets exactly one reply: its ACK when it has one, EXCEPT otherwise.
+/// </summary>
+public sealed partial class CommandRouter
+{
+    private readonly Dictionary<uint, Route> _routes = [];
+    private readonly ILogger<CommandRouter> _logger;
+
+    public CommandRouter(IEnumerable<ICommandModule> modules, ILogger<CommandRouter> logger)
+    {
+        _logger = logger;
+        foreach (var module in modules)
+        {
+            module.Register(this);
+        }
+    }
+
+    /// <summary>
+    /// Registers a command with a body. <paramref name="errorAck"/> builds the ACK (command <paramref name="ackCmd"/>)
+    /// that carries a refusal code; null means refusals go out as EXCEPT.
+    /// </summary>
+    public void On<TRequest>(uint cmd, uint ackCmd, Func<TRequest, uint, IMessage>? errorAck, Func<ImConnection, FrameHeader, TRequest, ValueTask> handler)
+        where TRequest : class, IMessage<TRequest>, new()
+        => _routes.Add(cmd, new MessageRoute<TRequest>(this, ackCmd, errorAck, handler));
+
+    /// <summary>Registers a command without a body (any body sent is ignored).</summary>
+    public void OnEmpty(uint cmd, Func<ImConnection, FrameHeader, ValueTask> handler)
+        => _routes.Add(cmd, new EmptyRoute(this, handler));
+
+    public bool Handles(uint cmd) => _routes.ContainsKey(cmd);
+
+    public ValueTask DispatchAsync(ImConnection connection, in Frame frame)
+    {
+        var header = frame.Header;
+        if (connection.Session is null && header.Type is not (Cmd.Online or Cmd.Ping))
+        {
+            connection.SendExcept(ResultCode.IllegalRequest, header.Type, header.Serial);
+            connection.Close();
+            return default;
+        }
+
+        if (!_routes.TryGetValue(header.Type, out var route))
+        {
+            LogUnknownCommand(_logger, connection.Id, header.Type);
+            connection.SendExcept(ResultCode.IllegalRequest, header.Type, header.Serial);
+            return default;
+        }
+
+        return route.InvokeAsync(connection, frame);
+    }
+
+    private abstract class Route
+    {
+        public abstract ValueTask InvokeAsync(ImConnection connection, in Frame frame);
+    }
+
+    private sealed class EmptyRoute(CommandRouter router, Func<ImConnection, FrameHeader, ValueTask> handler) : Route
+    {
+        public override ValueTask InvokeAsync(ImConnection connection, in Frame frame)
+        {
+            var header = frame.Header;
+            if (!connection.TryTakeRequestToken())
+            {
+                connection.SendExcept(ResultCode.RateLimited, header.Type, header.Serial);
+                return default;
+            }
+
+            return Run(connection, header);
+        }
+
+        private async ValueTask Run(ImConnection connection, FrameHeader header)
+        {
+            try
+            {
+                await handler(connection, header);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogHandlerFailed(router._logger, ex, CommandTable.NameOf(header.Type), connection.Id);
+                connection.SendExcept(ResultCode.Internal, header.Type, header.Serial);
+            }
+        }
+    }
+
+    private sealed class MessageRoute<TRequest>(
+        CommandRouter router,
+        uint ackCmd,
+        Func<TRequest, uint, IMessage>? errorAck,
+        Func<ImConnection, FrameHeader, TRequest, ValueTask> handler) : Route
+        where TRequest : class, IMessage<TRequest>, new()
+    {
+        private static readonly MessageParser<TRequest> Parser = new(() => new TRequest());
+
+        public override ValueTask InvokeAsync(ImConnection connection, in Frame frame)
+        {
+            var header = frame.Header;
+            TRequest request;
+            try
+            {
+                request = Parser.ParseFrom(frame.Body);
+            }
+            catch (InvalidProtocolBufferException)
+            {
+                connection.SendExcept(ResultCode.BadBody, header.Type, header.Serial);
+                return default;
+            }
+
+            // proto2 required fields are not enforced by the C# runtime.
+            if (!request.IsInitialized())
+            {
+                connection.SendExcept(ResultCode.BadBody, header.Type, header.Serial);
+                return default;
+            }
+
+            if (!connection.TryTakeRequestToken())
+            {
+                Refuse(connection, header, request, ResultCode.RateLimited);
+                return default;
+            }
+
+            return Run(connection, header, request);
+        }
+
+        private void Refuse(ImConnection connection, in FrameHeader header, TRequest request, uint code)
+        {
+            if (errorAck is null)
+            {
+                connection.SendExcept(code, header.Type, header.Serial);
+            }
+            else
+            {
+                connection.Reply(header, ackCmd, errorAck(request, code));
+            }
+        }
+
+        private async ValueTask Run(ImConnection connection, FrameHeader header, TRequest request)
+        {
+            try
+            {
+                await handler(connection, header, request);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogHandlerFailed(router._logger, ex, CommandTable.NameOf(header.Type), connection.Id);
+                Refuse(connection, header, request, ResultCode.Internal);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Debug, Message = "Connection {ConnectionId}: unknown or client-forbidden command 0x{Cmd:X4}")]
+    private static partial void LogUnknownCommand(ILogger logger, long connectionId, uint cmd);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "{Command} failed on connection {ConnectionId}")]
+    private static partial void LogHandlerFailed(ILogger logger, Exception ex, string command, long connectionId);
+}

@@ -1,0 +1,175 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansIm.Gateway.Auth;
+using OrleansIm.Gateway.Sessions;
+using OrleansIm.Grains.Interfaces;
+using OrleansIm.Protocol;
+using OrleansIm.Protocol.Messages;
+
+namespace OrleansIm.Gateway.Commands;
+
+/// <summary>Login and connection upkeep: ONLINE, OFFLINE, PING, SUB, UNSUB and the accepted-and-ignored ACKs.</summary>
+public sealed partial class SessionCommands(
+    TokenService tokens,
+    IGrainFactory grains,
+    GatewayNode node,
+    IOptions<GatewayOptions> options,
+    ILogger<SessionCommands> logger) : ICommandModule
+{
+    private const int MaxSidAllocationAttempts = 8;
+
+    public void Register(CommandRouter router)
+    {
+        router.On<Online>(Cmd.Online, Cmd.OnlineAck, (r, code) => OnlineAck(r, r.Sid, code), OnOnlineAsync);
+        router.OnEmpty(Cmd.Offline, OnOffline);
+        router.OnEmpty(Cmd.Ping, (c, h) => { c.Reply(h, Cmd.Pong, null); return default; });
+        router.On<Sub>(Cmd.Sub, Cmd.SubAck, (r, code) => SubAck(r.Sub_, code), OnSub);
+        router.On<Unsub>(Cmd.Unsub, Cmd.UnsubAck, (r, code) => UnsubAck(r.Sub, code), OnUnsub);
+        router.OnEmpty(Cmd.ExceptAck, static (_, _) => default);
+        router.OnEmpty(Cmd.KickAck, static (_, _) => default);
+    }
+
+    private async ValueTask OnOnlineAsync(ImConnection connection, FrameHeader header, Online request)
+    {
+        if (connection.Session is not null)
+        {
+            connection.Reply(header, Cmd.OnlineAck, OnlineAck(request, request.Sid, ResultCode.IllegalRequest));
+            return;
+        }
+
+        if (node.IsStopping)
+        {
+            connection.Reply(header, Cmd.OnlineAck, OnlineAck(request, request.Sid, ResultCode.Unavailable));
+            connection.Close();
+            return;
+        }
+
+        if (request.Terminal > 3)
+        {
+            connection.Reply(header, Cmd.OnlineAck, OnlineAck(request, request.Sid, ResultCode.InvalidParameter));
+            return;
+        }
+
+        var claims = await tokens.ValidateAsync(request.Token);
+        var sid = await ResolveSidAsync(request, claims);
+        if (claims is null || sid == 0)
+        {
+            LogLoginRefused(logger, connection.Id, request.Uid, request.Sid);
+            connection.Reply(header, Cmd.OnlineAck, OnlineAck(request, request.Sid, ResultCode.LoginFailed));
+            connection.Close();
+            return;
+        }
+
+        var result = await grains.GetGrain<IUserGrain>((long)request.Uid)
+            .Online(new SessionInfo(sid, node.AddressOf(connection), request.Terminal));
+
+        // Bound only after the user grain knows the session: the read loop awaits this handler, so the connection
+        // cannot close in between and leave the grain with a session the node never ends.
+        connection.BeginSession(new ConnectionSession(request.Uid, sid, claims.Role, request.Terminal));
+
+        var ack = OnlineAck(request, sid, ResultCode.Ok);
+        ack.Seq = result.InboxSeq;
+        ack.Heartbeat = (uint)options.Value.HeartbeatSeconds;
+        connection.Reply(header, Cmd.OnlineAck, ack);
+        LogLoggedIn(logger, connection.Id, connection.TransportName, request.Uid, sid);
+    }
+
+    /// <summary>The sid this login may use, or 0 when the token or the sid's owner says no.</summary>
+    private async Task<ulong> ResolveSidAsync(Online request, TokenClaims? claims)
+    {
+        if (claims is null || claims.Uid != request.Uid)
+        {
+            return 0;
+        }
+
+        var sid = request.Sid;
+        if (claims.Sid is { } bound)
+        {
+            if (sid != 0 && sid != bound)
+            {
+                return 0;
+            }
+
+            sid = bound;
+        }
+
+        if (sid != 0)
+        {
+            return await grains.GetGrain<ISidGrain>((long)sid).TryBind(request.Uid) ? sid : 0;
+        }
+
+        // A fresh device id; one a client picked for itself may already hold the number, so try the next.
+        for (int attempt = 0; attempt < MaxSidAllocationAttempts; attempt++)
+        {
+            var candidate = await grains.GetGrain<IIdAllocatorGrain>(IdKinds.Sid).Next();
+            if (await grains.GetGrain<ISidGrain>((long)candidate).TryBind(request.Uid))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException("no free sid after several allocations");
+    }
+
+    private static ValueTask OnOffline(ImConnection connection, FrameHeader header)
+    {
+        connection.Reply(header, Cmd.OfflineAck, null);
+        connection.Close();
+        return default;
+    }
+
+    private static ValueTask OnSub(ImConnection connection, FrameHeader header, Sub request)
+    {
+        if (!request.HasSub_ || PushClasses.BitOf(request.Sub_) == 0)
+        {
+            connection.Reply(header, Cmd.SubAck, SubAck(request.Sub_, ResultCode.InvalidParameter));
+            return default;
+        }
+
+        connection.Subscribe(request.Sub_);
+        connection.Reply(header, Cmd.SubAck, SubAck(request.Sub_, ResultCode.Ok));
+        return default;
+    }
+
+    private static ValueTask OnUnsub(ImConnection connection, FrameHeader header, Unsub request)
+    {
+        if (PushClasses.BitOf(request.Sub) == 0)
+        {
+            connection.Reply(header, Cmd.UnsubAck, UnsubAck(request.Sub, ResultCode.InvalidParameter));
+            return default;
+        }
+
+        connection.Unsubscribe(request.Sub);
+        connection.Reply(header, Cmd.UnsubAck, UnsubAck(request.Sub, ResultCode.Ok));
+        return default;
+    }
+
+    private static OnlineAck OnlineAck(Online request, ulong sid, uint code)
+    {
+        var ack = new OnlineAck
+        {
+            Uid = request.Uid,
+            Sid = sid,
+            App = request.App,
+            Version = request.Version,
+            Code = code,
+            Errmsg = ResultCode.Message(code),
+        };
+        if (request.HasTerminal)
+        {
+            ack.Terminal = request.Terminal;
+        }
+
+        return ack;
+    }
+
+    private static SubAck SubAck(uint sub, uint code) => new() { Sub = sub, Code = code, Errmsg = ResultCode.Message(code) };
+
+    private static UnsubAck UnsubAck(uint sub, uint code) => new() { Sub = sub, Code = code, Errmsg = ResultCode.Message(code) };
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Connection {ConnectionId} ({Transport}): uid {Uid} online as sid {Sid}")]
+    private static partial void LogLoggedIn(ILogger logger, long connectionId, string transport, ulong uid, ulong sid);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "Connection {ConnectionId}: login refused for uid {Uid} sid {Sid}")]
+    private static partial void LogLoginRefused(ILogger logger, long connectionId, ulong uid, ulong sid);
+}

@@ -1,0 +1,53 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OrleansIm.Gateway;
+
+/// <summary>Gateway limits and ports, bound from the <c>Gateway</c> configuration section and validated at start.</summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "Gateway";
+
+    /// <summary>Raw TCP port for native clients.</summary>
+    [Range(0, 65535)]
+    public int TcpPort { get; set; } = 9002;
+
+    /// <summary>HTTP port: WebSocket at <c>/im</c>, the <c>/api</c> endpoints, health.</summary>
+    [Range(0, 65535)]
+    public int HttpPort { get; set; } = 8002;
+
+    /// <summary>Address both ports listen on.</summary>
+    [Required]
+    public string ListenAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>This gateway node's id (header <c>nid</c>); 0 = allocate one from the cluster at start.</summary>
+    public uint NodeId { get; set; }
+
+    /// <summary>Largest accepted body, in bytes; a longer frame gets EXCEPT 10018 and a close.</summary>
+    [Range(64, 16 * 1024 * 1024)]
+    public int MaxBodyLength { get; set; } = 64 * 1024;
+
+    /// <summary>Time a new connection has to send ONLINE.</summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Heartbeat interval in seconds, told to clients in ONLINE-ACK; silence for 3 intervals closes.</summary>
+    [Range(1, 3600)]
+    public int HeartbeatSeconds { get; set; } = 30;
+
+    /// <summary>How often the node checks its connections for handshake and heartbeat timeouts.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Frames that may wait for a slow client; one more closes the connection.</summary>
+    [Range(1, 1_000_000)]
+    public int OutboundQueueFrames { get; set; } = 1024;
+
+    /// <summary>Sustained requests per second per connection; beyond that: 10023.</summary>
+    [Range(1, 1_000_000)]
+    public int RequestsPerSecond { get; set; } = 200;
+
+    /// <summary>Requests a connection may send in a burst above the sustained rate.</summary>
+    [Range(1, 1_000_000)]
+    public int RequestBurst { get; set; } = 400;
+
+    /// <summary>How long a closing connection may take to flush what it still has queued.</summary>
+    public TimeSpan CloseFlushTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OrleansIm.Gateway.Auth;
+using OrleansIm.Gateway.Commands;
+using OrleansIm.Gateway.Http;
+using OrleansIm.Gateway.Sessions;
+using OrleansIm.Gateway.Transport;
+
+namespace OrleansIm.Gateway;
+
+/// <summary>Registers the gateway (register after the Orleans silo, so the node starts once the silo is up).</summary>
+public static class GatewayServiceCollectionExtensions
+{
+    public static IServiceCollection AddImGateway(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<TokenService>();
+        services.AddSingleton<GatewayNode>();
+        services.AddHostedService(sp => sp.GetRequiredService<GatewayNode>());
+        services.AddSingleton<ICommandModule, SessionCommands>();
+        services.AddSingleton<CommandRouter>();
+        services.AddSingleton<ConnectionServices>();
+        services.AddSingleton<TcpConnectionHandler>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapImGateway(this WebApplication app)
+    {
+        app.UseWebSockets();
+        app.Map(WebSocketEndpoint.Path, (Microsoft.AspNetCore.Http.HttpContext context, ConnectionServices services) => WebSocketEndpoint.HandleAsync(context, services));
+        app.MapTokenEndpoints(app.Environment);
+        app.MapGet("/healthz", () => Microsoft.AspNetCore.Http.Results.Text("ok"));
+        return app;
+    }
+}

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansIm.Gateway.Commands;
+
+namespace OrleansIm.Gateway.Sessions;
+
+/// <summary>The shared services every connection uses, resolved once.</summary>
+public sealed class ConnectionServices(
+    GatewayNode node,
+    CommandRouter router,
+    IOptions<GatewayOptions> options,
+    TimeProvider time,
+    ILogger<ImConnection> logger)
+{
+    public GatewayNode Node { get; } = node;
+
+    public CommandRouter Router { get; } = router;
+
+    public GatewayOptions Options { get; } = options.Value;
+
+    public TimeProvider Time { get; } = time;
+
+    public ILogger<ImConnection> Logger { get; } = logger;
+}

@@ -1,0 +1,252 @@
+using System.Buffers;
+using System.Threading.Channels;
+using Google.Protobuf;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using OrleansIm.Gateway.Transport;
+using OrleansIm.Protocol;
+using OrleansIm.Protocol.Messages;
+
+namespace OrleansIm.Gateway.Sessions;
+
+/// <summary>
+/// The one connection handler behind both transports: reads frames, dispatches them in order, and writes replies
+/// and pushes through a bounded outbound queue. A full queue closes the connection; nothing waits on a slow client.
+/// </summary>
+public sealed partial class ImConnection
+{
+    private readonly IFrameTransport _transport;
+    private readonly ConnectionServices _services;
+    private readonly Channel<OutboundFrame> _outbound;
+    private readonly CancellationTokenSource _closing = new();
+    private readonly RequestRateLimiter _rate;
+    private readonly long _openedAt;
+    private long _lastInboundAt;
+    private ConnectionSession? _session;
+    private int _subscriptions;
+    private int _aborted;
+
+    public ImConnection(IFrameTransport transport, ConnectionServices services)
+    {
+        _transport = transport;
+        _services = services;
+        var options = services.Options;
+        _outbound = Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(options.OutboundQueueFrames)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _rate = new RequestRateLimiter(options.RequestsPerSecond, options.RequestBurst, services.Time);
+        _openedAt = _lastInboundAt = services.Time.GetTimestamp();
+        Id = services.Node.NextConnectionId();
+    }
+
+    /// <summary>Node-local connection id.</summary>
+    public long Id { get; }
+
+    public string TransportName => _transport.Name;
+
+    /// <summary>The logged-in session, or null before ONLINE succeeded.</summary>
+    public ConnectionSession? Session => Volatile.Read(ref _session);
+
+    public bool IsClosing => _closing.IsCancellationRequested;
+
+    /// <summary>Binds the connection to a session; called once, by ONLINE.</summary>
+    public void BeginSession(ConnectionSession session) => Volatile.Write(ref _session, session);
+
+    public bool IsSubscribed(uint pushClass) => (Volatile.Read(ref _subscriptions) & PushClasses.BitOf(pushClass)) != 0;
+
+    public void Subscribe(uint pushClass) => Interlocked.Or(ref _subscriptions, PushClasses.BitOf(pushClass));
+
+    public void Unsubscribe(uint pushClass) => Interlocked.And(ref _subscriptions, ~PushClasses.BitOf(pushClass));
+
+    public bool TryTakeRequestToken() => _rate.TryTake();
+
+    /// <summary>Queues a frame. A full queue means the client cannot keep up: it is disconnected.</summary>
+    public bool Post(in OutboundFrame frame)
+    {
+        if (_outbound.Writer.TryWrite(frame))
+        {
+            return true;
+        }
+
+        if (!_closing.IsCancellationRequested)
+        {
+            LogQueueFull(_services.Logger, Id, _transport.Name);
+            Abort();
+        }
+
+        return false;
+    }
+
+    /// <summary>Answers a request: the reply carries the request's serial.</summary>
+    public void Reply(in FrameHeader request, uint type, IMessage? body) =>
+        Post(OutboundFrame.Message(type, request.Serial, body));
+
+    public void SendExcept(uint code, uint cmd, ulong serial) =>
+        Post(OutboundFrame.Message(Cmd.Except, serial, new Except { Code = code, Errmsg = ResultCode.Message(code), Cmd = cmd, Serial = serial }));
+
+    /// <summary>Stops reading; what is queued is still sent, then the connection closes.</summary>
+    public void Close() => _closing.Cancel();
+
+    /// <summary>Sends KICK with <paramref name="code"/> and closes.</summary>
+    public void Kick(uint code)
+    {
+        Post(OutboundFrame.Message(Cmd.Kick, 0, new Kick { Code = code, Errmsg = ResultCode.Message(code) }));
+        Close();
+    }
+
+    /// <summary>Closes at once, dropping what is queued.</summary>
+    public void Abort()
+    {
+        if (Interlocked.Exchange(ref _aborted, 1) == 0)
+        {
+            _closing.Cancel();
+            _outbound.Writer.TryComplete();
+            _transport.Abort();
+        }
+    }
+
+    /// <summary>Called by the node's sweep: closes a connection that did not log in in time or went silent.</summary>
+    public void CheckTimeouts(long now)
+    {
+        var options = _services.Options;
+        if (Session is null)
+        {
+            if (_services.Time.GetElapsedTime(_openedAt, now) > options.HandshakeTimeout)
+            {
+                LogHandshakeTimeout(_services.Logger, Id, _transport.Name);
+                Close();
+            }
+        }
+        else if (_services.Time.GetElapsedTime(Volatile.Read(ref _lastInboundAt), now) > TimeSpan.FromSeconds(3 * options.HeartbeatSeconds))
+        {
+            LogHeartbeatTimeout(_services.Logger, Id, Session.Uid, Session.Sid);
+            Close();
+        }
+    }
+
+    /// <summary>Runs the connection until it closes; the session, if any, ends as if it had sent OFFLINE.</summary>
+    public async Task RunAsync()
+    {
+        _services.Node.Add(this);
+        var writing = WriteLoopAsync();
+        try
+        {
+            await ReadLoopAsync();
+        }
+        catch (ProtocolException ex)
+        {
+            LogProtocolError(_services.Logger, Id, ex.Code, ex.Message);
+            SendExcept(ex.Code, ex.Cmd, ex.Serial);
+        }
+        catch (OperationCanceledException) when (_closing.IsCancellationRequested)
+        {
+            // Closed by us (OFFLINE, kick, timeout, full queue).
+        }
+        catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException)
+        {
+            LogPeerGone(_services.Logger, Id, ex.Message);
+        }
+        finally
+        {
+            _closing.Cancel();
+            _outbound.Writer.TryComplete();
+            await _services.Node.RemoveAsync(this);
+            await FinishWritingAsync(writing);
+            await _transport.Input.CompleteAsync();
+        }
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        var input = _transport.Input;
+        var reader = new FrameReader(_services.Options.MaxBodyLength);
+        while (true)
+        {
+            var result = await input.ReadAsync(_closing.Token);
+            var buffer = result.Buffer;
+            try
+            {
+                while (reader.TryRead(ref buffer, out var frame))
+                {
+                    Volatile.Write(ref _lastInboundAt, _services.Time.GetTimestamp());
+                    await _services.Router.DispatchAsync(this, frame);
+                    if (_closing.IsCancellationRequested)
+                    {
+                        return;
+                    }
+                }
+
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    return;
+                }
+            }
+            finally
+            {
+                input.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _outbound.Reader;
+        var nid = _services.Node.Nid;
+        try
+        {
+            while (await reader.WaitToReadAsync())
+            {
+                while (reader.TryRead(out var frame))
+                {
+                    _transport.Write(frame, Session?.Sid ?? 0, nid);
+                }
+
+                if (!await _transport.FlushAsync(CancellationToken.None))
+                {
+                    Abort();
+                    return;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or InvalidOperationException or ObjectDisposedException)
+        {
+            // The transport failed under us: the peer is gone, so stop writing and let the close path run.
+            LogPeerGone(_services.Logger, Id, ex.Message);
+            Abort();
+        }
+    }
+
+    private async Task FinishWritingAsync(Task writing)
+    {
+        try
+        {
+            await writing.WaitAsync(_services.Options.CloseFlushTimeout, _services.Time);
+        }
+        catch (TimeoutException)
+        {
+            Abort();
+        }
+
+        if (Volatile.Read(ref _aborted) == 0)
+        {
+            await _transport.CloseAsync();
+        }
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Connection {ConnectionId} ({Transport}): outbound queue full, disconnecting")]
+    private static partial void LogQueueFull(ILogger logger, long connectionId, string transport);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "Connection {ConnectionId} ({Transport}): no ONLINE within the handshake timeout")]
+    private static partial void LogHandshakeTimeout(ILogger logger, long connectionId, string transport);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Debug, Message = "Connection {ConnectionId}: uid {Uid} sid {Sid} missed its heartbeats")]
+    private static partial void LogHeartbeatTimeout(ILogger logger, long connectionId, ulong uid, ulong sid);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Debug, Message = "Connection {ConnectionId}: protocol error {Code}: {Reason}")]
+    private static partial void LogProtocolError(ILogger logger, long connectionId, uint code, string reason);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Debug, Message = "Connection {ConnectionId}: peer gone ({Reason})")]
+    private static partial void LogPeerGone(ILogger logger, long connectionId, string reason);
+}

@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.Http;
+using OrleansIm.Gateway.Sessions;
+
+namespace OrleansIm.Gateway.Transport;
+
+/// <summary>The WebSocket entry point at <c>/im</c>.</summary>
+public static class WebSocketEndpoint
+{
+    public const string Path = "/im";
+
+    public static async Task HandleAsync(HttpContext context, ConnectionServices services)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        var transport = new WebSocketFrameTransport(socket, context.Connection.RemoteIpAddress?.ToString() ?? "?");
+        await new ImConnection(transport, services).RunAsync();
+        await transport.Pump;
+    }
+}

@@ -1,0 +1,135 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.WebSockets;
+using OrleansIm.Gateway.Sessions;
+using OrleansIm.Protocol;
+
+namespace OrleansIm.Gateway.Transport;
+
+/// <summary>
+/// WebSocket: binary messages only, each holding one or more whole frames; the server sends one frame per message.
+/// A pump copies received messages into a pipe, so the connection handler reads the same byte stream as on TCP.
+/// </summary>
+public sealed class WebSocketFrameTransport : IFrameTransport
+{
+    private const int ReceiveChunk = 4096;
+
+    private readonly WebSocket _socket;
+    private readonly Pipe _input = new(new PipeOptions(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, useSynchronizationContext: false));
+    private readonly ArrayBufferWriter<byte> _pending = new();
+    private readonly List<int> _pendingLengths = [];
+    private readonly CancellationTokenSource _stop = new();
+
+    public WebSocketFrameTransport(WebSocket socket, string remoteAddress)
+    {
+        _socket = socket;
+        RemoteAddress = remoteAddress;
+        Pump = PumpAsync();
+    }
+
+    public string Name => "ws";
+
+    public string RemoteAddress { get; }
+
+    public PipeReader Input => _input.Reader;
+
+    /// <summary>The receive loop; it ends when the peer closes or the transport is closed.</summary>
+    public Task Pump { get; }
+
+    public void Write(in OutboundFrame frame, ulong sid, uint nid) => _pendingLengths.Add(frame.WriteTo(_pending, sid, nid));
+
+    public async ValueTask<bool> FlushAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var all = _pending.WrittenMemory;
+            int offset = 0;
+            foreach (var length in _pendingLengths)
+            {
+                await _socket.SendAsync(all.Slice(offset, length), WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
+                offset += length;
+            }
+
+            return true;
+        }
+        catch (WebSocketException)
+        {
+            return false;
+        }
+        finally
+        {
+            _pending.ResetWrittenCount();
+            _pendingLengths.Clear();
+        }
+    }
+
+    public async ValueTask CloseAsync()
+    {
+        _stop.Cancel();
+        if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "closed", timeout.Token);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+                // The peer went away first; there is nobody left to tell.
+                _socket.Abort();
+            }
+        }
+    }
+
+    public void Abort()
+    {
+        _stop.Cancel();
+        _socket.Abort();
+    }
+
+    private async Task PumpAsync()
+    {
+        await Task.Yield();
+        var writer = _input.Writer;
+        var tracker = new FrameBoundaryTracker();
+        try
+        {
+            while (true)
+            {
+                var memory = writer.GetMemory(ReceiveChunk);
+                var received = await _socket.ReceiveAsync(memory, _stop.Token);
+                if (received.MessageType == WebSocketMessageType.Close)
+                {
+                    break;
+                }
+
+                if (received.MessageType == WebSocketMessageType.Text)
+                {
+                    await writer.CompleteAsync(new ProtocolException(ResultCode.IllegalRequest, "text messages are not accepted", fatal: true));
+                    return;
+                }
+
+                tracker.Advance(memory.Span[..received.Count]);
+                writer.Advance(received.Count);
+                if (received.EndOfMessage && !tracker.AtBoundary)
+                {
+                    await writer.FlushAsync();
+                    await writer.CompleteAsync(new ProtocolException(ResultCode.InvalidHeader, "message does not hold whole frames", fatal: true));
+                    return;
+                }
+
+                var flush = await writer.FlushAsync();
+                if (flush.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+            // The peer vanished or we are closing: the stream simply ends.
+        }
+
+        await writer.CompleteAsync();
+    }
+}

@@ -1,0 +1,90 @@
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+using Orleans.Configuration;
+using GatewayOptions = OrleansIm.Gateway.GatewayOptions;
+using OrleansIm.Gateway;
+using OrleansIm.Gateway.Transport;
+using OrleansIm.Grains;
+using OrleansIm.Silo.Storage;
+
+namespace OrleansIm.Silo;
+
+/// <summary>
+/// Builds the one process: an Orleans silo, the gateway (HTTP + WebSocket and raw TCP on Kestrel) and the HTTP API.
+/// Without <c>ConnectionStrings:Postgres</c> it is a single in-memory silo; with it, a member of a PostgreSQL-backed
+/// cluster with durable grain state.
+/// </summary>
+public static partial class ImHost
+{
+    public const string PostgresConnectionName = "Postgres";
+
+    /// <summary>Builds the application; <paramref name="configure"/> lets tests add configuration on top.</summary>
+    public static WebApplication Build(string[] args, Action<IConfigurationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        configure?.Invoke(builder.Configuration);
+
+        var silo = builder.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
+        var gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+        var postgres = builder.Configuration.GetConnectionString(PostgresConnectionName);
+        var durable = !string.IsNullOrWhiteSpace(postgres);
+
+        builder.Services.AddOptions<SiloOptions>().Bind(builder.Configuration.GetSection(SiloOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        if (durable)
+        {
+            // Registered before the silo so that the schema exists when the providers first read it.
+            builder.Services.AddSingleton(sp => new SchemaMigrator(postgres!, sp.GetRequiredService<ILogger<SchemaMigrator>>()));
+            builder.Services.AddHostedService<SchemaMigrationService>();
+        }
+
+        builder.UseOrleans(orleans =>
+        {
+            if (durable)
+            {
+                orleans.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = silo.ClusterId;
+                    o.ServiceId = silo.ServiceId;
+                });
+                orleans.ConfigureEndpoints(IPAddress.Parse(silo.AdvertisedIP), silo.SiloPort, silo.GatewayPort);
+                orleans.UseAdoNetClustering(o =>
+                {
+                    o.Invariant = "Npgsql";
+                    o.ConnectionString = postgres;
+                });
+                orleans.AddAdoNetGrainStorage(StorageNames.Provider, o =>
+                {
+                    o.Invariant = "Npgsql";
+                    o.ConnectionString = postgres;
+                });
+            }
+            else
+            {
+                orleans.UseLocalhostClustering(silo.SiloPort, silo.GatewayPort, serviceId: silo.ServiceId, clusterId: silo.ClusterId);
+                orleans.AddMemoryGrainStorage(StorageNames.Provider);
+            }
+        });
+
+        builder.Services.AddImGateway(builder.Configuration);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            var address = IPAddress.Parse(gateway.ListenAddress);
+            kestrel.Listen(address, gateway.HttpPort);
+            kestrel.Listen(address, gateway.TcpPort, listen => listen.UseConnectionHandler<TcpConnectionHandler>());
+        });
+
+        var app = builder.Build();
+        app.MapImGateway();
+        LogMode(app.Logger, durable ? "PostgreSQL (durable, clustered)" : "embedded (single silo, in-memory)",
+            gateway.HttpPort, gateway.TcpPort, silo.SiloPort, silo.GatewayPort);
+        return app;
+    }
+
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Information,
+        Message = "OrleansIm in {Mode} mode: HTTP/WebSocket port {HttpPort} (/im), TCP port {TcpPort}, silo port {SiloPort}, Orleans gateway port {OrleansGatewayPort}")]
+    private static partial void LogMode(ILogger logger, string mode, int httpPort, int tcpPort, int siloPort, int orleansGatewayPort);
+}

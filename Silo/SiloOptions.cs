@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OrleansIm.Silo;
+
+/// <summary>The Orleans silo's own settings, bound from the <c>Orleans</c> configuration section.</summary>
+public sealed class SiloOptions
+{
+    public const string Section = "Orleans";
+
+    /// <summary>Silo-to-silo port.</summary>
+    [Range(1, 65535)]
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Port for Orleans clients (tools); the chat clients use the gateway ports instead.</summary>
+    [Range(1, 65535)]
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>Silos with the same ClusterId and connection string form one cluster.</summary>
+    [Required]
+    public string ClusterId { get; set; } = "orleansim";
+
+    /// <summary>Names the stored grain state; keep it stable across deployments.</summary>
+    [Required]
+    public string ServiceId { get; set; } = "orleansim";
+
+    /// <summary>The address other silos reach this one at (PostgreSQL mode).</summary>
+    [Required]
+    public string AdvertisedIP { get; set; } = "127.0.0.1";
+}
