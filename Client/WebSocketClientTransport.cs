@@ -1,0 +1,50 @@
+using System.Net.WebSockets;
+
+namespace OrleansIm.Client;
+
+internal sealed class WebSocketClientTransport(ClientWebSocket socket) : IClientTransport
+{
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+
+    public static async Task<WebSocketClientTransport> ConnectAsync(Uri uri, CancellationToken cancellationToken)
+    {
+        var socket = new ClientWebSocket();
+        await socket.ConnectAsync(uri, cancellationToken);
+        return new WebSocketClientTransport(socket);
+    }
+
+    public ValueTask SendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) =>
+        SendAsync(bytes, WebSocketMessageType.Binary, cancellationToken);
+
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> bytes, WebSocketMessageType type, CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken);
+        try
+        {
+            await socket.SendAsync(bytes, type, endOfMessage: true, cancellationToken);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    public async ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await socket.ReceiveAsync(buffer, cancellationToken);
+            return result.MessageType == WebSocketMessageType.Close ? 0 : result.Count;
+        }
+        catch (WebSocketException)
+        {
+            return 0;
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        socket.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
