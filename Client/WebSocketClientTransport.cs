@@ -34,7 +34,14 @@ internal sealed class WebSocketClientTransport(ClientWebSocket socket) : IClient
         try
         {
             var result = await socket.ReceiveAsync(buffer, cancellationToken);
-            return result.MessageType == WebSocketMessageType.Close ? 0 : result.Count;
+            if (result.MessageType != WebSocketMessageType.Close)
+            {
+                return result.Count;
+            }
+
+            // Complete the closing handshake the server started.
+            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, cancellationToken);
+            return 0;
         }
         catch (WebSocketException)
         {

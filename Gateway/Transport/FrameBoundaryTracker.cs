@@ -11,9 +11,13 @@ public struct FrameBoundaryTracker
     private int _headerSeen;
     private long _bodyLeft;
     private uint _length;
+    private uint _frameLength;
 
     /// <summary>True when the bytes so far end exactly at a frame boundary.</summary>
     public readonly bool AtBoundary => _headerSeen == 0 && _bodyLeft == 0;
+
+    /// <summary>True inside the body of a frame whose header announced more than <paramref name="maxBodyLength"/> bytes.</summary>
+    public readonly bool InsideOversizedFrame(int maxBodyLength) => _bodyLeft > 0 && _frameLength > (uint)maxBodyLength;
 
     public void Advance(ReadOnlySpan<byte> bytes)
     {
@@ -43,6 +47,7 @@ public struct FrameBoundaryTracker
             if (_headerSeen == FrameHeader.Size)
             {
                 _bodyLeft = _length;
+                _frameLength = _length;
                 _headerSeen = 0;
                 _length = 0;
             }

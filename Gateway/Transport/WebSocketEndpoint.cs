@@ -17,8 +17,16 @@ public static class WebSocketEndpoint
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        var transport = new WebSocketFrameTransport(socket, context.Connection.RemoteIpAddress?.ToString() ?? "?");
+        var transport = new WebSocketFrameTransport(socket, context.Connection.RemoteIpAddress?.ToString() ?? "?", services.Options.MaxBodyLength);
         await new ImConnection(transport, services).RunAsync();
-        await transport.Pump;
+        try
+        {
+            // Give the peer time to answer our close frame; then drop it.
+            await transport.Pump.WaitAsync(services.Options.CloseFlushTimeout, services.Time);
+        }
+        catch (TimeoutException)
+        {
+            transport.Abort();
+        }
     }
 }

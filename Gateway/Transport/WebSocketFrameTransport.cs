@@ -20,9 +20,12 @@ public sealed class WebSocketFrameTransport : IFrameTransport
     private readonly List<int> _pendingLengths = [];
     private readonly CancellationTokenSource _stop = new();
 
-    public WebSocketFrameTransport(WebSocket socket, string remoteAddress)
+    private readonly int _maxBodyLength;
+
+    public WebSocketFrameTransport(WebSocket socket, string remoteAddress, int maxBodyLength)
     {
         _socket = socket;
+        _maxBodyLength = maxBodyLength;
         RemoteAddress = remoteAddress;
         Pump = PumpAsync();
     }
@@ -65,7 +68,8 @@ public sealed class WebSocketFrameTransport : IFrameTransport
 
     public async ValueTask CloseAsync()
     {
-        _stop.Cancel();
+        // The receive loop keeps running: it ends when the peer answers the close frame (cancelling a WebSocket
+        // receive would abort the socket and could discard frames the peer has not read yet).
         if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
             try
@@ -111,7 +115,8 @@ public sealed class WebSocketFrameTransport : IFrameTransport
 
                 tracker.Advance(memory.Span[..received.Count]);
                 writer.Advance(received.Count);
-                if (received.EndOfMessage && !tracker.AtBoundary)
+                // An oversized header is the frame reader's to refuse (10018); any other partial frame is a framing error.
+                if (received.EndOfMessage && !tracker.AtBoundary && !tracker.InsideOversizedFrame(_maxBodyLength))
                 {
                     await writer.FlushAsync();
                     await writer.CompleteAsync(new ProtocolException(ResultCode.InvalidHeader, "message does not hold whole frames", fatal: true));

@@ -1,0 +1,42 @@
+using OrleansIm.Client;
+using OrleansIm.Protocol;
+using OrleansIm.Protocol.Messages;
+
+namespace OrleansIm.Tests.Infrastructure;
+
+/// <summary>Theory data and assertions shared by the gateway tests.</summary>
+public static class Transports
+{
+    public static TheoryData<string> Both => new() { "tcp", "ws" };
+
+    /// <summary>Reads the next frame, which must be EXCEPT with <paramref name="code"/>; returns its body.</summary>
+    public static async Task<Except> ExpectExceptAsync(this ImClient client, uint code)
+    {
+        var frame = await client.ReceiveAsync();
+        Assert.True(frame.Type == Cmd.Except, $"expected EXCEPT {code}, got {frame}");
+        var except = frame.As(Except.Parser);
+        Assert.Equal(code, except.Code);
+        return except;
+    }
+
+    /// <summary>The connection still answers: a PING gets its PONG.</summary>
+    public static async Task AssertAliveAsync(this ImClient client)
+    {
+        var pong = await client.RequestAsync(Cmd.Ping, null);
+        Assert.Equal(Cmd.Pong, pong.Type);
+    }
+
+    public static async Task AssertClosedAsync(this ImClient client) =>
+        Assert.True(await client.WaitClosedAsync(TimeSpan.FromSeconds(10)), "the server did not close the connection");
+
+    /// <summary>Polls <paramref name="condition"/> until it holds or the time is up.</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for: {what}");
+            await Task.Delay(50);
+        }
+    }
+}
