@@ -4,7 +4,7 @@ namespace OrleansIm.Tests.Infrastructure;
 public sealed class StrictServerFixture : IAsyncLifetime
 {
     public const int RequestBurst = 20;
-    public const int OutboundQueueFrames = 8;
+    public const int OutboundQueueFrames = 64;
 
     public ImServer Server { get; private set; } = null!;
 
