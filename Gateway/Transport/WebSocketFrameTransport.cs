@@ -109,17 +109,18 @@ public sealed class WebSocketFrameTransport : IFrameTransport
 
                 if (received.MessageType == WebSocketMessageType.Text)
                 {
-                    await writer.CompleteAsync(new ProtocolException(ResultCode.IllegalRequest, "text messages are not accepted", fatal: true));
+                    await FailAsync(writer, new ProtocolException(ResultCode.IllegalRequest, "text messages are not accepted", fatal: true));
                     return;
                 }
 
                 tracker.Advance(memory.Span[..received.Count]);
                 writer.Advance(received.Count);
+
                 // An oversized header is the frame reader's to refuse (10018); any other partial frame is a framing error.
                 if (received.EndOfMessage && !tracker.AtBoundary && !tracker.InsideOversizedFrame(_maxBodyLength))
                 {
                     await writer.FlushAsync();
-                    await writer.CompleteAsync(new ProtocolException(ResultCode.InvalidHeader, "message does not hold whole frames", fatal: true));
+                    await FailAsync(writer, new ProtocolException(ResultCode.InvalidHeader, "message does not hold whole frames", fatal: true));
                     return;
                 }
 
@@ -136,5 +137,25 @@ public sealed class WebSocketFrameTransport : IFrameTransport
         }
 
         await writer.CompleteAsync();
+    }
+
+    /// <summary>
+    /// Ends the input with <paramref name="error"/>, then keeps reading (and discarding) until the peer answers our
+    /// close: closing a socket with unread input would reset it and could lose the EXCEPT sent before the close.
+    /// </summary>
+    private async Task FailAsync(PipeWriter writer, ProtocolException error)
+    {
+        await writer.CompleteAsync(error);
+        var scratch = new byte[ReceiveChunk];
+        try
+        {
+            while ((await _socket.ReceiveAsync(scratch, _stop.Token)).MessageType != WebSocketMessageType.Close)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+            // Gone; nothing left to drain.
+        }
     }
 }

@@ -54,6 +54,7 @@ public sealed class PostgresCluster
             throw new InvalidOperationException($"PostgreSQL 15 server binaries are missing in {BinDirectory}: apt-get install -y postgresql-15 (scripts/test.sh does this).");
         }
 
+        RemoveStale();
         bool asPostgresUser = Environment.UserName == "root";
         var directory = Path.Combine(Path.GetTempPath(), $"orleansim-pg-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
@@ -72,17 +73,68 @@ public sealed class PostgresCluster
         return cluster;
     }
 
+    // The test host may be ended soon after ProcessExit starts, so stopping must be quick: SIGQUIT is PostgreSQL's
+    // immediate shutdown. Whatever is left behind is removed by the next run (RemoveStale).
     private void Stop()
+    {
+        StopServer(_directory);
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // The server's last processes may still be removing their files; the next run removes the folder.
+        }
+    }
+
+    private static void StopServer(string directory)
+    {
+        var pidFile = Path.Combine(directory, "data", "postmaster.pid");
+        if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid))
+        {
+            // SIGQUIT: immediate shutdown of the postmaster and its backends. A pid that is gone just fails.
+            _ = SendSignal(pid, SigQuit);
+        }
+    }
+
+    /// <summary>Removes the servers and folders of earlier test runs whose process is gone.</summary>
+    private static void RemoveStale()
+    {
+        foreach (var directory in Directory.GetDirectories(Path.GetTempPath(), "orleansim-pg-*"))
+        {
+            var parts = Path.GetFileName(directory).Split('-');
+            if (parts.Length < 3 || !int.TryParse(parts[2], out var owner) || IsAlive(owner))
+            {
+                continue;
+            }
+
+            StopServer(directory);
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Still shutting down; a later run removes it.
+            }
+        }
+    }
+
+    private const int SigQuit = 3;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
+
+    private static bool IsAlive(int pid)
     {
         try
         {
-            RunPgAsync("pg_ctl", ["-D", Path.Combine(_directory, "data"), "-m", "immediate", "-w", "stop"]).Wait(TimeSpan.FromSeconds(20));
-            Directory.Delete(_directory, recursive: true);
+            return !Process.GetProcessById(pid).HasExited;
         }
-        catch (Exception ex)
+        catch (ArgumentException)
         {
-            // Exiting anyway; the folder is in the temp directory and named after this run.
-            Console.Error.WriteLine($"Could not stop the test PostgreSQL in {_directory}: {ex.Message}");
+            return false;
         }
     }
 
