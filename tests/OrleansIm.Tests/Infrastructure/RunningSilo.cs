@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using OrleansIm.Client;
+
+namespace OrleansIm.Tests.Infrastructure;
+
+/// <summary>The Silo executable running as a separate process on free ports, as an operator starts it.</summary>
+public sealed class RunningSilo : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private RunningSilo(Process process, int httpPort, int tcpPort)
+    {
+        _process = process;
+        HttpPort = httpPort;
+        TcpPort = tcpPort;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public int HttpPort { get; }
+
+    public int TcpPort { get; }
+
+    public string Output => string.Join('\n', _output);
+
+    /// <summary>Starts the process and waits until <c>/healthz</c> answers.</summary>
+    public static async Task<RunningSilo> StartAsync(IDictionary<string, string> environment)
+    {
+        var ports = FreePorts.Take(4);
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
+        start.ArgumentList.Add(SiloProcess.DllPath);
+        start.Environment["Gateway__ListenAddress"] = "127.0.0.1";
+        start.Environment["Gateway__HttpPort"] = ports[0].ToString();
+        start.Environment["Gateway__TcpPort"] = ports[1].ToString();
+        start.Environment["Orleans__SiloPort"] = ports[2].ToString();
+        start.Environment["Orleans__GatewayPort"] = ports[3].ToString();
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        var silo = new RunningSilo(Process.Start(start)!, ports[0], ports[1]);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                if ((await http.GetAsync($"http://127.0.0.1:{silo.HttpPort}/healthz")).IsSuccessStatusCode)
+                {
+                    return silo;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            if (silo._process.HasExited || DateTime.UtcNow > deadline)
+            {
+                await silo.DisposeAsync();
+                throw new InvalidOperationException($"the silo did not come up:\n{silo.Output}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public Task<ImClient> ConnectTcpAsync() => ImClient.ConnectTcpAsync("127.0.0.1", TcpPort);
+
+    /// <summary>Ends the process at once (SIGKILL): no shutdown code runs.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+    }
+}
