@@ -50,4 +50,20 @@ public sealed class GatewayOptions
 
     /// <summary>How long a closing connection may take to flush what it still has queued.</summary>
     public TimeSpan CloseFlushTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Longest text of a chat message, in UTF-8 bytes; longer: 20007.</summary>
+    [Range(1, 16 * 1024 * 1024)]
+    public int MaxTextBytes { get; set; } = 8 * 1024;
+
+    /// <summary>Longest remark (MARK-ADD, FRIEND-ADD), in UTF-8 bytes; longer: 20007.</summary>
+    [Range(1, 64 * 1024)]
+    public int MaxMarkBytes { get; set; } = 256;
+
+    /// <summary>Inbox entries fetched per page while replaying a SYNC.</summary>
+    [Range(1, 10_000)]
+    public int SyncPageSize { get; set; } = 200;
+
+    /// <summary>Most serials one ALLOC-SEQ may ask for.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxAllocSeq { get; set; } = 10_000;
 }

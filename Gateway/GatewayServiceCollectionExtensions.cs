@@ -23,6 +23,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<GatewayNode>();
         services.AddHostedService(sp => sp.GetRequiredService<GatewayNode>());
         services.AddSingleton<ICommandModule, SessionCommands>();
+        services.AddSingleton<ICommandModule, ChatCommands>();
+        services.AddSingleton<ICommandModule, ContactCommands>();
         services.AddSingleton<CommandRouter>();
         services.AddSingleton<ConnectionServices>();
         services.AddSingleton<TcpConnectionHandler>();

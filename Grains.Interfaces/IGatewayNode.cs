@@ -13,4 +13,12 @@ public interface IGatewayNode : IGrainObserver
     [OneWay]
     [Alias("Kick")]
     Task Kick(long connectionId, uint code);
+
+    /// <summary>
+    /// Writes one encoded frame (header included; the node sets sid and nid per connection) to the listed local
+    /// connections. <paramref name="pushClass"/> non-zero limits it to connections subscribed to that class.
+    /// </summary>
+    [OneWay]
+    [Alias("Deliver")]
+    Task Deliver(byte[] frame, long[] connectionIds, uint pushClass);
 }

@@ -1,8 +1,11 @@
+using Orleans.Concurrency;
+
 namespace OrleansIm.Grains.Interfaces;
 
 /// <summary>
-/// One user (key: uid). Holds the user's live sessions in memory; a session whose sid is already live elsewhere
-/// replaces the older one, which is kicked with 20009.
+/// One user (key: uid): live sessions (memory), contacts, blacklist, gag list and marks (persisted), the inbox
+/// head and delivery cursor, and the serial blocks handed out by ALLOC-SEQ. Calls never wait on another user's
+/// grain (the gateway sequences two-user operations), so two users acting on each other cannot deadlock.
 /// </summary>
 [Alias("im.IUserGrain")]
 public interface IUserGrain : IGrainWithIntegerKey
@@ -18,4 +21,73 @@ public interface IUserGrain : IGrainWithIntegerKey
     /// <summary>The live sessions, ordered by sid.</summary>
     [Alias("GetSessions")]
     Task<IReadOnlyList<SessionInfo>> GetSessions();
+
+    /// <summary>
+    /// Receiver side of CHAT from <paramref name="orig"/>: refuses if blacklisted, drops silently if gagged, else
+    /// stores the message in this inbox (once per (orig, serial) when serial is non-zero) and pushes it.
+    /// </summary>
+    [Alias("ReceiveChat")]
+    Task<ChatDelivery> ReceiveChat(ulong orig, ulong serial, byte[] chatBody);
+
+    /// <summary>
+    /// Sender side of CHAT: appends the message to this inbox (once per serial), pushes it to the sender's other
+    /// sessions (not <paramref name="sourceSid"/>), and returns its seq here.
+    /// </summary>
+    [Alias("RecordSent")]
+    Task<ulong> RecordSent(ulong serial, ulong sourceSid, byte[] chatBody, long messageId);
+
+    /// <summary>Hands out <paramref name="count"/> serials; returns the last one before them.</summary>
+    [Alias("AllocateSerials")]
+    Task<ulong> AllocateSerials(uint count);
+
+    [Alias("GetSyncPosition")]
+    Task<SyncPosition> GetSyncPosition();
+
+    /// <summary>Up to <paramref name="max"/> inbox entries after <paramref name="afterSeq"/>, in seq order.</summary>
+    [Alias("ReadInbox")]
+    Task<IReadOnlyList<InboxEntry>> ReadInbox(ulong afterSeq, int max);
+
+    /// <summary>A receiver ACK: the stored cursor moves up to <paramref name="seq"/> (never down, never past the head).</summary>
+    [OneWay]
+    [Alias("AdvanceCursor")]
+    Task AdvanceCursor(ulong seq);
+
+    /// <summary>Receiving side of FRIEND-ADD from <paramref name="orig"/>; relays the request into this inbox.</summary>
+    [Alias("OnFriendRequest")]
+    Task<FriendRequestOutcome> OnFriendRequest(ulong orig, byte[] relayBody);
+
+    /// <summary>Sending side of FRIEND-ADD, after the receiver answered; returns the reply code.</summary>
+    [Alias("ApplyFriendRequest")]
+    Task<uint> ApplyFriendRequest(ulong dest, string mark, FriendRequestOutcome outcome);
+
+    /// <summary>
+    /// Receiving side of FRIEND-DEL: forgets <paramref name="orig"/>; relays the FRIEND-DEL if either side had a
+    /// friendship or request to end. True if this side had one.
+    /// </summary>
+    [Alias("OnFriendDeleted")]
+    Task<bool> OnFriendDeleted(ulong orig, byte[] relayBody, bool senderHadAny);
+
+    /// <summary>Sending side of FRIEND-DEL; true if there was a friendship or request to end.</summary>
+    [Alias("RemoveFriend")]
+    Task<bool> RemoveFriend(ulong dest);
+
+    /// <summary>Adds or removes <paramref name="dest"/> on the blacklist; returns the reply code.</summary>
+    [Alias("SetBlacklisted")]
+    Task<uint> SetBlacklisted(ulong dest, bool listed);
+
+    /// <summary>Adds or removes <paramref name="dest"/> on the gag list; returns the reply code.</summary>
+    [Alias("SetGagged")]
+    Task<uint> SetGagged(ulong dest, bool gagged);
+
+    /// <summary>Sets (non-null) or deletes (null) the private mark for <paramref name="dest"/>; returns the reply code.</summary>
+    [Alias("SetMark")]
+    Task<uint> SetMark(ulong dest, string? mark);
+
+    [Alias("GetContacts")]
+    Task<ContactList> GetContacts();
+
+    /// <summary>A friend's first session came online, or its last went offline: push the notice to subscribers.</summary>
+    [OneWay]
+    [Alias("OnFriendPresence")]
+    Task OnFriendPresence(ulong friend, bool online, uint terminal);
 }

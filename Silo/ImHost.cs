@@ -4,7 +4,10 @@ using Orleans.Configuration;
 using GatewayOptions = OrleansIm.Gateway.GatewayOptions;
 using OrleansIm.Gateway;
 using OrleansIm.Gateway.Transport;
+using Npgsql;
 using OrleansIm.Grains;
+using OrleansIm.Grains.Storage;
+using OrleansIm.Grains.Users;
 using OrleansIm.Silo.Storage;
 
 namespace OrleansIm.Silo;
@@ -34,11 +37,19 @@ public static partial class ImHost
         var durable = !string.IsNullOrWhiteSpace(postgres);
 
         builder.Services.AddOptions<SiloOptions>().Bind(builder.Configuration.GetSection(SiloOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<UserOptions>().Bind(builder.Configuration.GetSection(UserOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<MessageStoreOptions>().Bind(builder.Configuration.GetSection(MessageStoreOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         if (durable)
         {
             // Registered before the silo so that the schema exists when the providers first read it.
             builder.Services.AddSingleton(sp => new SchemaMigrator(postgres!, sp.GetRequiredService<ILogger<SchemaMigrator>>()));
             builder.Services.AddHostedService<SchemaMigrationService>();
+            builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(postgres).Build());
+            builder.Services.AddSingleton<IMessageStore, PostgresMessageStore>();
+        }
+        else
+        {
+            builder.Services.AddSingleton<IMessageStore, InMemoryMessageStore>();
         }
 
         builder.UseOrleans(orleans =>

@@ -91,6 +91,20 @@ public sealed partial class GatewayNode(
         return Task.CompletedTask;
     }
 
+    public Task Deliver(byte[] frame, long[] connectionIds, uint pushClass)
+    {
+        var shared = OutboundFrame.Shared(frame);
+        foreach (var id in connectionIds)
+        {
+            if (_connections.TryGetValue(id, out var connection) && (pushClass == 0 || connection.IsSubscribed(pushClass)))
+            {
+                connection.Post(shared);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
     private void Sweep()
     {
         var now = time.GetTimestamp();

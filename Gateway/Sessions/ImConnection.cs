@@ -25,6 +25,9 @@ public sealed partial class ImConnection
     private ConnectionSession? _session;
     private int _subscriptions;
     private int _aborted;
+    private readonly int _replayLimit;
+    private readonly SemaphoreSlim _drained = new(0, 1);
+    private int _waitingForRoom;
 
     public ImConnection(IFrameTransport transport, ConnectionServices services)
     {
@@ -36,6 +39,7 @@ public sealed partial class ImConnection
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
+        _replayLimit = Math.Max(1, options.OutboundQueueFrames / 2);
         _rate = new RequestRateLimiter(options.RequestsPerSecond, options.RequestBurst, services.Time);
         _openedAt = _lastInboundAt = services.Time.GetTimestamp();
         Id = services.Node.NextConnectionId();
@@ -77,6 +81,33 @@ public sealed partial class ImConnection
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Queues a frame the connection itself asked for (a SYNC replay), waiting while the queue is more than half
+    /// full: a replay must neither outrun a slow reader nor crowd out live pushes. False once closing.
+    /// </summary>
+    public async ValueTask<bool> PostReplayAsync(OutboundFrame frame)
+    {
+        try
+        {
+            while (_outbound.Reader.Count >= _replayLimit)
+            {
+                Volatile.Write(ref _waitingForRoom, 1);
+                if (_outbound.Reader.Count < _replayLimit)
+                {
+                    break;
+                }
+
+                await _drained.WaitAsync(_closing.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+
+        return Post(frame);
     }
 
     /// <summary>Answers a request: the reply carries the request's serial.</summary>
@@ -207,6 +238,12 @@ public sealed partial class ImConnection
                 {
                     Abort();
                     return;
+                }
+
+                // Only this loop releases, so checking the count first cannot race another release.
+                if (Interlocked.Exchange(ref _waitingForRoom, 0) == 1 && _drained.CurrentCount == 0)
+                {
+                    _drained.Release();
                 }
             }
         }

@@ -1,19 +1,41 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OrleansIm.Grains.Interfaces;
+using OrleansIm.Grains.Storage;
 using OrleansIm.Protocol;
 
 namespace OrleansIm.Grains.Users;
 
-/// <summary>A user's live sessions (memory only): the table that pushes go through and that kicks a duplicate sid.</summary>
+/// <summary>
+/// A user: live sessions (memory only: the table pushes go through and that kicks a duplicate sid), contacts
+/// (persisted), and the inbox (in the message store). Split by concept over the UserGrain.*.cs files.
+/// </summary>
 [GrainType("user")]
-public sealed partial class UserGrain(ILogger<UserGrain> logger) : Grain, IUserGrain
+public sealed partial class UserGrain(
+    [PersistentState(StorageNames.UserState, StorageNames.Provider)] IPersistentState<UserState> state,
+    IMessageStore store,
+    IOptions<UserOptions> options,
+    ILogger<UserGrain> logger) : Grain, IUserGrain
 {
     // Sessions live only in memory, so the activation must outlive idle periods while anyone is connected.
     private static readonly TimeSpan KeepAliveWhileOnline = TimeSpan.FromDays(365);
 
     private readonly SortedDictionary<ulong, SessionInfo> _sessions = [];
+    private readonly UserOptions _options = options.Value;
 
     private ulong Uid => (ulong)this.GetPrimaryKeyLong();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _head = await store.GetInboxHeadAsync(Uid, cancellationToken);
+        _persistedCursor = state.State.DeliveryCursor;
+        this.RegisterGrainTimer(FlushCursorAsync, _options.CursorFlushInterval, _options.CursorFlushInterval);
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await FlushCursorAsync(cancellationToken);
+    }
 
     public Task<OnlineResult> Online(SessionInfo session)
     {
@@ -23,9 +45,15 @@ public sealed partial class UserGrain(ILogger<UserGrain> logger) : Grain, IUserG
             older.Address.Node.Kick(older.Address.ConnectionId, ResultCode.SessionConflict).Ignore();
         }
 
+        bool first = _sessions.Count == 0;
         _sessions[session.Sid] = session;
         DelayDeactivation(KeepAliveWhileOnline);
-        return Task.FromResult(new OnlineResult(0, _sessions.Count));
+        if (first)
+        {
+            AnnouncePresence(online: true, session.Terminal);
+        }
+
+        return Task.FromResult(new OnlineResult(_head, _sessions.Count));
     }
 
     public Task Offline(ulong sid, uint nid, long connectionId)
@@ -35,6 +63,8 @@ public sealed partial class UserGrain(ILogger<UserGrain> logger) : Grain, IUserG
             _sessions.Remove(sid);
             if (_sessions.Count == 0)
             {
+                AnnouncePresence(online: false, 0);
+
                 // Back to the ordinary idle collection.
                 DelayDeactivation(TimeSpan.Zero);
             }
@@ -45,6 +75,33 @@ public sealed partial class UserGrain(ILogger<UserGrain> logger) : Grain, IUserG
 
     public Task<IReadOnlyList<SessionInfo>> GetSessions() =>
         Task.FromResult<IReadOnlyList<SessionInfo>>([.. _sessions.Values]);
+
+    /// <summary>Sends one encoded frame to this user's sessions, one call per gateway node.</summary>
+    private void Push(byte[] frame, ulong exceptSid = 0, uint pushClass = 0)
+    {
+        foreach (var node in _sessions.Values.Where(s => s.Sid != exceptSid).GroupBy(s => s.Address.Nid))
+        {
+            var targets = node.Select(s => s.Address.ConnectionId).ToArray();
+            node.First().Address.Node.Deliver(frame, targets, pushClass).Ignore();
+        }
+    }
+
+    /// <summary>Applies a change to the persisted state and writes it; a failed write restores the state before.</summary>
+    private async Task ChangeStateAsync(Action<UserState> change)
+    {
+        var before = state.State.Clone();
+        change(state.State);
+        try
+        {
+            await state.WriteStateAsync();
+            _persistedCursor = state.State.DeliveryCursor;
+        }
+        catch
+        {
+            state.State = before;
+            throw;
+        }
+    }
 
     private static bool SameConnection(SessionAddress a, SessionAddress b) =>
         a.Nid == b.Nid && a.ConnectionId == b.ConnectionId;

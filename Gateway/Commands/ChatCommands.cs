@@ -1,0 +1,135 @@
+using System.Text;
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+using OrleansIm.Gateway.Sessions;
+using OrleansIm.Grains.Interfaces;
+using OrleansIm.Protocol;
+using OrleansIm.Protocol.Messages;
+
+namespace OrleansIm.Gateway.Commands;
+
+/// <summary>
+/// Private chat and the inbox: CHAT (stored, then ACKed, then pushed), receiver CHAT-ACK, ALLOC-SEQ and SYNC.
+/// A two-user operation is sequenced here (receiver first, then sender), so no grain ever waits on another.
+/// </summary>
+public sealed class ChatCommands(IGrainFactory grains, IOptions<GatewayOptions> options) : ICommandModule
+{
+    private readonly GatewayOptions _options = options.Value;
+
+    public void Register(CommandRouter router)
+    {
+        router.On<Chat>(Cmd.Chat, Cmd.ChatAck, (r, code) => ChatAck(r, code, 0), OnChatAsync);
+        router.On<ChatAck>(Cmd.ChatAck, 0, null, OnReceiverAck);
+        router.On<AllocSeq>(Cmd.AllocSeq, Cmd.AllocSeqAck, (r, code) => AllocAck(r, 0, code), OnAllocSeqAsync);
+        router.On<Sync>(Cmd.Sync, Cmd.SyncAck, (r, code) => SyncAck(r.Uid, code, 0, 0), OnSyncAsync);
+    }
+
+    private async ValueTask OnChatAsync(ImConnection connection, FrameHeader header, Chat request)
+    {
+        var code = Identity.CheckPair(connection, request.Orig, request.Dest);
+        if (code == ResultCode.Ok && Encoding.UTF8.GetByteCount(request.Text) > _options.MaxTextBytes)
+        {
+            code = ResultCode.InvalidParameter;
+        }
+
+        if (code != ResultCode.Ok)
+        {
+            connection.Reply(header, Cmd.ChatAck, ChatAck(request, code, 0));
+            return;
+        }
+
+        // The header serial is the sender's message id: the receiver stores (orig, serial) once, however often
+        // the client retries, and the sender's own copy likewise.
+        var body = request.ToByteArray();
+        var delivery = await User(request.Dest).ReceiveChat(request.Orig, header.Serial, body);
+        if (delivery.Code != ResultCode.Ok)
+        {
+            connection.Reply(header, Cmd.ChatAck, ChatAck(request, delivery.Code, 0));
+            return;
+        }
+
+        var seq = await User(request.Orig).RecordSent(header.Serial, connection.Session!.Sid, body, delivery.MessageId);
+        connection.Reply(header, Cmd.ChatAck, ChatAck(request, ResultCode.Ok, seq));
+    }
+
+    private ValueTask OnReceiverAck(ImConnection connection, FrameHeader header, ChatAck request)
+    {
+        // No reply: the header serial is the delivered seq the client now holds.
+        User(connection.Session!.Uid).AdvanceCursor(header.Serial).Ignore();
+        return default;
+    }
+
+    private async ValueTask OnAllocSeqAsync(ImConnection connection, FrameHeader header, AllocSeq request)
+    {
+        var code = Identity.CheckSelf(connection, request.Uid);
+        if (code == ResultCode.Ok && (request.Num == 0 || request.Num > _options.MaxAllocSeq))
+        {
+            code = ResultCode.InvalidParameter;
+        }
+
+        if (code != ResultCode.Ok)
+        {
+            connection.Reply(header, Cmd.AllocSeqAck, AllocAck(request, 0, code));
+            return;
+        }
+
+        var before = await User(request.Uid).AllocateSerials(request.Num);
+        connection.Reply(header, Cmd.AllocSeqAck, AllocAck(request, before, ResultCode.Ok));
+    }
+
+    private async ValueTask OnSyncAsync(ImConnection connection, FrameHeader header, Sync request)
+    {
+        var code = Identity.CheckSelf(connection, request.Uid);
+        if (code != ResultCode.Ok)
+        {
+            connection.Reply(header, Cmd.SyncAck, SyncAck(request.Uid, code, 0, 0));
+            return;
+        }
+
+        var user = User(request.Uid);
+        var position = await user.GetSyncPosition();
+        var after = request.HasSeq ? request.Seq : position.Cursor;
+        uint count = 0;
+        while (true)
+        {
+            // Paged: a large backlog is streamed page by page through the outbound queue, never built whole.
+            var page = await user.ReadInbox(after, _options.SyncPageSize);
+            foreach (var entry in page)
+            {
+                if (!await connection.PostReplayAsync(OutboundFrame.Shared(FrameWriter.EncodeRaw(entry.Cmd, FrameHeader.FlagSystem, 0, 0, entry.Seq, entry.Body))))
+                {
+                    return;
+                }
+
+                after = entry.Seq;
+                count++;
+            }
+
+            if (page.Count < _options.SyncPageSize)
+            {
+                break;
+            }
+        }
+
+        connection.Reply(header, Cmd.SyncAck, SyncAck(request.Uid, ResultCode.Ok, Math.Max(position.Head, after), count));
+    }
+
+    private IUserGrain User(ulong uid) => grains.GetGrain<IUserGrain>((long)uid);
+
+    private static ChatAck ChatAck(Chat request, uint code, ulong seq)
+    {
+        var ack = new ChatAck { Orig = request.Orig, Dest = request.Dest, Code = code, Errmsg = ResultCode.Message(code) };
+        if (code == ResultCode.Ok)
+        {
+            ack.Seq = seq;
+        }
+
+        return ack;
+    }
+
+    private static AllocSeqAck AllocAck(AllocSeq request, ulong before, uint code) =>
+        new() { Uid = request.Uid, Seq = before, Num = code == ResultCode.Ok ? request.Num : 0, Code = code, Errmsg = ResultCode.Message(code) };
+
+    private static SyncAck SyncAck(ulong uid, uint code, ulong seq, uint count) =>
+        new() { Uid = uid, Code = code, Errmsg = ResultCode.Message(code), Seq = seq, Count = count };
+}

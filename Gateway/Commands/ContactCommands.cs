@@ -1,0 +1,88 @@
+using System.Text;
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+using OrleansIm.Gateway.Sessions;
+using OrleansIm.Grains.Interfaces;
+using OrleansIm.Protocol;
+using OrleansIm.Protocol.Messages;
+
+namespace OrleansIm.Gateway.Commands;
+
+/// <summary>
+/// Contacts: FRIEND-ADD/DEL (relayed through the receiver's inbox), BLACKLIST-*, GAG-* and MARK-*. Friend
+/// operations touch both users; the receiver is asked first, then the sender applies the outcome.
+/// </summary>
+public sealed class ContactCommands(IGrainFactory grains, IOptions<GatewayOptions> options) : ICommandModule
+{
+    private readonly GatewayOptions _options = options.Value;
+
+    public void Register(CommandRouter router)
+    {
+        router.On<FriendAdd>(Cmd.FriendAdd, Cmd.FriendAddAck, (_, code) => CodeAck<FriendAddAck>.Create(code), OnFriendAddAsync);
+        router.On<FriendDel>(Cmd.FriendDel, Cmd.FriendDelAck, (_, code) => CodeAck<FriendDelAck>.Create(code), OnFriendDelAsync);
+        OnPair<BlacklistAdd, BlacklistAddAck>(router, Cmd.BlacklistAdd, r => (r.Orig, r.Dest), (u, r) => u.SetBlacklisted(r.Dest, true));
+        OnPair<BlacklistDel, BlacklistDelAck>(router, Cmd.BlacklistDel, r => (r.Orig, r.Dest), (u, r) => u.SetBlacklisted(r.Dest, false));
+        OnPair<GagAdd, GagAddAck>(router, Cmd.GagAdd, r => (r.Orig, r.Dest), (u, r) => u.SetGagged(r.Dest, true));
+        OnPair<GagDel, GagDelAck>(router, Cmd.GagDel, r => (r.Orig, r.Dest), (u, r) => u.SetGagged(r.Dest, false));
+        OnPair<MarkAdd, MarkAddAck>(router, Cmd.MarkAdd, r => (r.Orig, r.Dest),
+            (u, r) => TooLong(r.Mark) ? Task.FromResult(ResultCode.InvalidParameter) : u.SetMark(r.Dest, r.Mark));
+        OnPair<MarkDel, MarkDelAck>(router, Cmd.MarkDel, r => (r.Orig, r.Dest), (u, r) => u.SetMark(r.Dest, null));
+    }
+
+    private async ValueTask OnFriendAddAsync(ImConnection connection, FrameHeader header, FriendAdd request)
+    {
+        var code = Identity.CheckPair(connection, request.Orig, request.Dest);
+        if (code == ResultCode.Ok && TooLong(request.Mark))
+        {
+            code = ResultCode.InvalidParameter;
+        }
+
+        if (code == ResultCode.Ok)
+        {
+            // The mark is the sender's private remark: the relayed frame leaves it out.
+            var relay = new FriendAdd { Orig = request.Orig, Dest = request.Dest, Mark = "" }.ToByteArray();
+            var outcome = await User(request.Dest).OnFriendRequest(request.Orig, relay);
+            code = await User(request.Orig).ApplyFriendRequest(request.Dest, request.Mark, outcome);
+        }
+
+        connection.Reply(header, Cmd.FriendAddAck, CodeAck<FriendAddAck>.Create(code));
+    }
+
+    private async ValueTask OnFriendDelAsync(ImConnection connection, FrameHeader header, FriendDel request)
+    {
+        var code = Identity.CheckPair(connection, request.Orig, request.Dest);
+        if (code == ResultCode.Ok)
+        {
+            var senderHad = await User(request.Orig).RemoveFriend(request.Dest);
+            var receiverHad = await User(request.Dest).OnFriendDeleted(request.Orig, request.ToByteArray(), senderHad);
+            code = senderHad || receiverHad ? ResultCode.Ok : ResultCode.NotFound;
+        }
+
+        connection.Reply(header, Cmd.FriendDelAck, CodeAck<FriendDelAck>.Create(code));
+    }
+
+    /// <summary>
+    /// Registers a one-user change about another user (ACK command = request + 1): the identity checks, then the
+    /// sender's grain decides the code.
+    /// </summary>
+    private void OnPair<TRequest, TAck>(CommandRouter router, uint cmd, Func<TRequest, (ulong Orig, ulong Dest)> ids, Func<IUserGrain, TRequest, Task<uint>> change)
+        where TRequest : class, IMessage<TRequest>, new()
+        where TAck : IMessage, new()
+    {
+        router.On<TRequest>(cmd, cmd + 1, (_, code) => CodeAck<TAck>.Create(code), async (connection, header, request) =>
+        {
+            var (orig, dest) = ids(request);
+            var code = Identity.CheckPair(connection, orig, dest);
+            if (code == ResultCode.Ok)
+            {
+                code = await change(User(orig), request);
+            }
+
+            connection.Reply(header, cmd + 1, CodeAck<TAck>.Create(code));
+        });
+    }
+
+    private bool TooLong(string mark) => Encoding.UTF8.GetByteCount(mark) > _options.MaxMarkBytes;
+
+    private IUserGrain User(ulong uid) => grains.GetGrain<IUserGrain>((long)uid);
+}

@@ -1,0 +1,23 @@
+using OrleansIm.Gateway.Sessions;
+using OrleansIm.Protocol;
+
+namespace OrleansIm.Gateway.Commands;
+
+/// <summary>The identity rules every request body is checked against (PROTOCOL.md section 3).</summary>
+public static class Identity
+{
+    /// <summary>0, or the refusal code: 10005 when <paramref name="self"/> is not the logged-in user, 20007 for a zero id.</summary>
+    public static uint CheckSelf(ImConnection connection, ulong self) =>
+        self == 0 ? ResultCode.InvalidParameter
+        : self != connection.Session!.Uid ? ResultCode.PermissionDenied
+        : ResultCode.Ok;
+
+    /// <summary>As <see cref="CheckSelf"/> for orig, and 20007 for a zero dest or a dest equal to orig.</summary>
+    public static uint CheckPair(ImConnection connection, ulong orig, ulong dest)
+    {
+        var code = CheckSelf(connection, orig);
+        return code != ResultCode.Ok ? code
+            : dest == 0 || dest == orig ? ResultCode.InvalidParameter
+            : ResultCode.Ok;
+    }
+}
