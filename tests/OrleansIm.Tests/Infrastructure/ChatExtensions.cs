@@ -1,0 +1,50 @@
+using OrleansIm.Client;
+using OrleansIm.Protocol;
+using OrleansIm.Protocol.Messages;
+
+namespace OrleansIm.Tests.Infrastructure;
+
+/// <summary>Chat-level helpers over <see cref="ImClient"/> for the tests.</summary>
+public static class ChatExtensions
+{
+    /// <summary>Sends CHAT from the logged-in user; the serial is unique unless one is given.</summary>
+    public static async Task<ChatAck> ChatAsync(this ImClient client, ulong dest, string text, ulong serial = 0, ulong? orig = null)
+    {
+        var frame = await client.RequestAsync(Cmd.Chat, new Chat { Orig = orig ?? client.Uid, Dest = dest, Level = 1, Time = 1_700_000_000_000, Text = text },
+            serial: serial != 0 ? serial : Ids.Next());
+        Assert.Equal(Cmd.ChatAck, frame.Type);
+        return frame.As(ChatAck.Parser);
+    }
+
+    /// <summary>Sends SYNC and collects every replayed frame up to its SYNC-ACK.</summary>
+    public static async Task<(SyncAck Ack, List<ReceivedFrame> Frames)> SyncAsync(this ImClient client, ulong? seq = null, TimeSpan? timeout = null)
+    {
+        var request = new Sync { Uid = client.Uid };
+        if (seq is { } s)
+        {
+            request.Seq = s;
+        }
+
+        var serial = Ids.Next();
+        await client.SendAsync(Cmd.Sync, request, serial);
+        var frames = new List<ReceivedFrame>();
+        while (true)
+        {
+            var frame = await client.ReceiveAsync(timeout);
+            if (frame.Type == Cmd.SyncAck && frame.Header.Serial == serial)
+            {
+                return (frame.As(SyncAck.Parser), frames);
+            }
+
+            frames.Add(frame);
+        }
+    }
+
+    /// <summary>Sends a request whose ACK is <c>{1 code, 2 errmsg}</c> (the contact commands) and returns the code.</summary>
+    public static async Task<uint> CodeOfAsync(this ImClient client, uint cmd, Google.Protobuf.IMessage body)
+    {
+        var frame = await client.RequestAsync(cmd, body);
+        Assert.Equal(cmd + 1, frame.Type);
+        return frame.As(FriendAddAck.Parser).Code;
+    }
+}
