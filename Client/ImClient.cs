@@ -192,6 +192,10 @@ public sealed class ImClient : IAsyncDisposable
         {
             _incoming.Writer.TryComplete();
             _closed.TrySetResult();
+            foreach (var waiter in _pending.Values)
+            {
+                waiter.Reply.TrySetException(new IOException("the connection closed before the reply arrived"));
+            }
         }
     }
 

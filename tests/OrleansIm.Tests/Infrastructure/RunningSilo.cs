@@ -10,27 +10,29 @@ public sealed class RunningSilo : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
-    private RunningSilo(Process process, int httpPort, int tcpPort)
+    private RunningSilo(Process process, int[] ports)
     {
         _process = process;
-        HttpPort = httpPort;
-        TcpPort = tcpPort;
+        Ports = ports;
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
     }
 
-    public int HttpPort { get; }
+    /// <summary>HTTP, TCP, silo and Orleans gateway ports; pass them again to restart on the same endpoints.</summary>
+    public int[] Ports { get; }
 
-    public int TcpPort { get; }
+    public int HttpPort => Ports[0];
+
+    public int TcpPort => Ports[1];
 
     public string Output => string.Join('\n', _output);
 
     /// <summary>Starts the process and waits until <c>/healthz</c> answers.</summary>
-    public static async Task<RunningSilo> StartAsync(IDictionary<string, string> environment)
+    public static async Task<RunningSilo> StartAsync(IDictionary<string, string> environment, int[]? ports = null)
     {
-        var ports = FreePorts.Take(4);
+        ports ??= FreePorts.Take(4);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
         start.ArgumentList.Add(SiloProcess.DllPath);
         start.Environment["Gateway__ListenAddress"] = "127.0.0.1";
@@ -43,7 +45,7 @@ public sealed class RunningSilo : IAsyncDisposable
             start.Environment[key] = value;
         }
 
-        var silo = new RunningSilo(Process.Start(start)!, ports[0], ports[1]);
+        var silo = new RunningSilo(Process.Start(start)!, ports);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
