@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Measures private-chat throughput: starts a Release build of the Silo (embedded, or on a throwaway PostgreSQL 15),
+# runs the load tool against it over loopback, prints its report, and stops everything.
+#   scripts/load.sh [embedded|postgres] [load tool arguments, e.g. --pairs 50 --messages 200 --window 1]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-embedded}
+shift || true
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+dotnet build OrleansIm.sln -c Release -v quiet -nologo >/dev/null
+work=$(mktemp -d)
+silo_pid=""
+pg_data=""
+cleanup() {
+  [ -n "$silo_pid" ] && kill "$silo_pid" 2>/dev/null && wait "$silo_pid" 2>/dev/null || true
+  if [ -n "$pg_data" ]; then runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_data" -m immediate stop >/dev/null 2>&1 || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+export ASPNETCORE_ENVIRONMENT=Development
+export Gateway__ListenAddress=127.0.0.1
+export Gateway__HttpPort=$(free_port) Gateway__TcpPort=$(free_port)
+export Orleans__SiloPort=$(free_port) Orleans__GatewayPort=$(free_port)
+# The per-connection rate limit would cap one sender; the load measures the server, not the limiter.
+export Gateway__RequestsPerSecond=1000000 Gateway__RequestBurst=1000000
+export Logging__LogLevel__Default=Warning Logging__LogLevel__OrleansIm=Warning
+
+if [ "$mode" = postgres ]; then
+  [ -x /usr/lib/postgresql/15/bin/initdb ] || { apt-get update -qq && apt-get install -y -qq postgresql-15 >/dev/null; }
+  chown postgres "$work"
+  pg_data="$work/data"
+  pg_port=$(free_port)
+  runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D "$pg_data" -A trust -U postgres --no-sync >/dev/null
+  runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_data" -l "$work/pg.log" -w \
+    -o "-p $pg_port -k $work -c listen_addresses=127.0.0.1" start >/dev/null
+  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres;Maximum Pool Size=50"
+elif [ "$mode" != embedded ]; then
+  echo "usage: scripts/load.sh [embedded|postgres] [load tool arguments]" >&2
+  exit 2
+fi
+
+dotnet Silo/bin/Release/net10.0/OrleansIm.Silo.dll >"$work/silo.log" 2>&1 &
+silo_pid=$!
+for _ in $(seq 1 120); do
+  curl -sf "http://127.0.0.1:$Gateway__HttpPort/healthz" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+curl -sf "http://127.0.0.1:$Gateway__HttpPort/healthz" >/dev/null || { cat "$work/silo.log"; exit 1; }
+
+echo "mode=$mode"
+dotnet bench/OrleansIm.Load/bin/Release/net10.0/OrleansIm.Load.dll --tcp "$Gateway__TcpPort" --http "$Gateway__HttpPort" "$@"
