@@ -48,6 +48,9 @@ public sealed class GatewayOptions
     [Range(1, 1_000_000)]
     public int RequestBurst { get; set; } = 400;
 
+    /// <summary>After a silo dies, when this node registers its sessions with their user grains a second time.</summary>
+    public TimeSpan SessionRecheckDelay { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long a closing connection may take to flush what it still has queued.</summary>
     public TimeSpan CloseFlushTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -62,6 +62,7 @@ public static partial class ImHost
                     o.ServiceId = silo.ServiceId;
                 });
                 orleans.ConfigureEndpoints(IPAddress.Parse(silo.AdvertisedIP), silo.SiloPort, silo.GatewayPort);
+                orleans.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection(SiloOptions.Section + ":Membership"));
                 orleans.UseAdoNetClustering(o =>
                 {
                     o.Invariant = "Npgsql";

@@ -12,14 +12,19 @@ namespace OrleansIm.Gateway.Sessions;
 /// </summary>
 public sealed partial class GatewayNode(
     IGrainFactory grains,
+    ILocalSiloDetails silo,
+    IClusterMembershipService membership,
     IOptions<GatewayOptions> options,
     TimeProvider time,
     ILogger<GatewayNode> logger) : IGatewayNode, IHostedService, IDisposable
 {
     private readonly ConcurrentDictionary<long, ImConnection> _connections = new();
     private readonly GatewayOptions _options = options.Value;
+    private const int MaxReRegisterAttempts = 6;
     private long _lastConnectionId;
     private ITimer? _sweep;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _watchingMembership = Task.CompletedTask;
 
     /// <summary>The node id carried in every server frame's <c>nid</c>.</summary>
     public uint Nid { get; private set; }
@@ -37,26 +42,27 @@ public sealed partial class GatewayNode(
         Nid = _options.NodeId != 0 ? _options.NodeId : checked((uint)await grains.GetGrain<IIdAllocatorGrain>(IdKinds.Nid).Next());
         Reference = grains.CreateObjectReference<IGatewayNode>(this);
         _sweep = time.CreateTimer(_ => Sweep(), null, _options.SweepInterval, _options.SweepInterval);
+        _watchingMembership = WatchMembershipAsync(_stopping.Token);
         LogStarted(logger, Nid);
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         IsStopping = true;
         _sweep?.Dispose();
+        _stopping.Cancel();
+        await _watchingMembership;
         foreach (var connection in _connections.Values)
         {
             connection.Close();
         }
-
-        return Task.CompletedTask;
     }
 
     public void Dispose() => _sweep?.Dispose();
 
     public long NextConnectionId() => Interlocked.Increment(ref _lastConnectionId);
 
-    public SessionAddress AddressOf(ImConnection connection) => new(Nid, connection.Id, Reference);
+    public SessionAddress AddressOf(ImConnection connection) => new(Nid, connection.Id, Reference, silo.SiloAddress);
 
     public void Add(ImConnection connection) => _connections[connection.Id] = connection;
 
@@ -105,6 +111,76 @@ public sealed partial class GatewayNode(
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// User grains keep sessions in memory only. When a silo dies, the grains it hosted come back empty elsewhere,
+    /// so this node registers its live sessions again (a repeated registration of the same connection is a no-op).
+    /// </summary>
+    private async Task WatchMembershipAsync(CancellationToken cancellationToken)
+    {
+        var dead = new HashSet<SiloAddress>();
+        try
+        {
+            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(cancellationToken))
+            {
+                var newlyDead = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead && dead.Add(m.SiloAddress)).ToList();
+                if (newlyDead.Count > 0)
+                {
+                    await RegisterSessionsAgainAsync(cancellationToken);
+
+                    // Until the grain directory has settled, a registration can land on an activation that is then
+                    // dropped as a duplicate; a second round after the settle delay covers that.
+                    await Task.Delay(_options.SessionRecheckDelay, time, cancellationToken);
+                    await RegisterSessionsAgainAsync(cancellationToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    private async Task RegisterSessionsAgainAsync(CancellationToken cancellationToken)
+    {
+        // Right after a death the grain directory may still point at the dead silo, so failures are retried.
+        var pending = _connections.Values.Where(c => c.Session is not null && !c.IsClosing).ToList();
+        int registered = 0;
+        for (int attempt = 1; pending.Count > 0; attempt++)
+        {
+            var failed = new List<ImConnection>();
+            foreach (var connection in pending)
+            {
+                var session = connection.Session!;
+                try
+                {
+                    await grains.GetGrain<IUserGrain>((long)session.Uid).Online(new SessionInfo(session.Sid, AddressOf(connection), session.Terminal));
+                    registered++;
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // Calls into a grain whose silo just died may also fail as cancelled: retried like any failure.
+                    if (attempt == MaxReRegisterAttempts)
+                    {
+                        // This session stays unknown to its grain until it reconnects; its messages wait in the inbox.
+                        LogReRegisterFailed(logger, ex, session.Uid, session.Sid);
+                    }
+                    else
+                    {
+                        failed.Add(connection);
+                    }
+                }
+            }
+
+            pending = failed;
+            if (pending.Count > 0)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(attempt), time, cancellationToken);
+            }
+        }
+
+        LogReRegistered(logger, Nid, registered);
+    }
+
     private void Sweep()
     {
         var now = time.GetTimestamp();
@@ -116,6 +192,12 @@ public sealed partial class GatewayNode(
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Gateway node {Nid} started")]
     private static partial void LogStarted(ILogger logger, uint nid);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Gateway node {Nid}: a silo died; registered {Count} live session(s) again")]
+    private static partial void LogReRegistered(ILogger logger, uint nid, int count);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Could not register session uid {Uid} sid {Sid} again")]
+    private static partial void LogReRegisterFailed(ILogger logger, Exception ex, ulong uid, ulong sid);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Could not end session uid {Uid} sid {Sid} in its user grain")]
     private static partial void LogOfflineFailed(ILogger logger, Exception ex, ulong uid, ulong sid);

@@ -11,10 +11,12 @@ namespace OrleansIm.Grains.Users;
 /// (persisted), and the inbox (in the message store). Split by concept over the UserGrain.*.cs files.
 /// </summary>
 [GrainType("user")]
+[Orleans.Placement.PreferLocalPlacement] // usually first called by the gateway the user logs in through: sessions and grain side by side
 public sealed partial class UserGrain(
     [PersistentState(StorageNames.UserState, StorageNames.Provider)] IPersistentState<UserState> state,
     IMessageStore store,
     IOptions<UserOptions> options,
+    IClusterMembershipService membership,
     ILogger<UserGrain> logger) : Grain, IUserGrain
 {
     // Sessions live only in memory, so the activation must outlive idle periods while anyone is connected.
@@ -30,6 +32,7 @@ public sealed partial class UserGrain(
         _head = await store.GetInboxHeadAsync(Uid, cancellationToken);
         _persistedCursor = state.State.DeliveryCursor;
         this.RegisterGrainTimer(FlushCursorAsync, _options.CursorFlushInterval, _options.CursorFlushInterval);
+        this.RegisterGrainTimer(_ => { DropSessionsOfDeadSilos(); return Task.CompletedTask; }, _options.DeadSiloCheckInterval, _options.DeadSiloCheckInterval);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -39,6 +42,7 @@ public sealed partial class UserGrain(
 
     public Task<OnlineResult> Online(SessionInfo session)
     {
+        DropSessionsOfDeadSilos();
         if (_sessions.TryGetValue(session.Sid, out var older) && !SameConnection(older.Address, session.Address))
         {
             LogDuplicateSid(Uid, session.Sid, older.Address.Nid, session.Address.Nid);
@@ -61,16 +65,46 @@ public sealed partial class UserGrain(
         if (_sessions.TryGetValue(sid, out var current) && current.Address.Nid == nid && current.Address.ConnectionId == connectionId)
         {
             _sessions.Remove(sid);
-            if (_sessions.Count == 0)
-            {
-                AnnouncePresence(online: false, 0);
-
-                // Back to the ordinary idle collection.
-                DelayDeactivation(TimeSpan.Zero);
-            }
+            OnSessionsEnded();
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A gateway that died with its silo never sends OFFLINE for its sessions; they end when the cluster declares
+    /// that silo dead, as if they had sent it.
+    /// </summary>
+    private void DropSessionsOfDeadSilos()
+    {
+        if (_sessions.Count == 0)
+        {
+            return;
+        }
+
+        var snapshot = membership.CurrentSnapshot;
+        var dead = _sessions.Values.Where(s => snapshot.GetSiloStatus(s.Address.Silo) == SiloStatus.Dead).Select(s => s.Sid).ToList();
+        foreach (var sid in dead)
+        {
+            _sessions.Remove(sid);
+        }
+
+        if (dead.Count > 0)
+        {
+            LogDeadSessionsDropped(Uid, dead.Count);
+            OnSessionsEnded();
+        }
+    }
+
+    private void OnSessionsEnded()
+    {
+        if (_sessions.Count == 0)
+        {
+            AnnouncePresence(online: false, 0);
+
+            // Back to the ordinary idle collection.
+            DelayDeactivation(TimeSpan.Zero);
+        }
     }
 
     public Task<IReadOnlyList<SessionInfo>> GetSessions() =>
@@ -79,6 +113,7 @@ public sealed partial class UserGrain(
     /// <summary>Sends one encoded frame to this user's sessions, one call per gateway node.</summary>
     private void Push(byte[] frame, ulong exceptSid = 0, uint pushClass = 0)
     {
+        DropSessionsOfDeadSilos();
         foreach (var node in _sessions.Values.Where(s => s.Sid != exceptSid).GroupBy(s => s.Address.Nid))
         {
             var targets = node.Select(s => s.Address.ConnectionId).ToArray();
@@ -105,6 +140,9 @@ public sealed partial class UserGrain(
 
     private static bool SameConnection(SessionAddress a, SessionAddress b) =>
         a.Nid == b.Nid && a.ConnectionId == b.ConnectionId;
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "User {Uid}: dropped {Count} session(s) of dead silos")]
+    private partial void LogDeadSessionsDropped(ulong uid, int count);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information,
         Message = "User {Uid}: sid {Sid} logged in again (node {NewNid}); kicking the session on node {OldNid}")]

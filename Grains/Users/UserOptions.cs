@@ -14,6 +14,9 @@ public sealed class UserOptions
     /// <summary>How often a moved delivery cursor is written (it is also written on deactivation).</summary>
     public TimeSpan CursorFlushInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How often live sessions are checked against the cluster for silos declared dead.</summary>
+    public TimeSpan DeadSiloCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Most entries one inbox read returns.</summary>
     [Range(1, 10_000)]
     public int MaxInboxPage { get; set; } = 500;

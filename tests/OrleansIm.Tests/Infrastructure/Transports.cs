@@ -30,12 +30,16 @@ public static class Transports
         Assert.True(await client.WaitClosedAsync(TimeSpan.FromSeconds(10)), "the server did not close the connection");
 
     /// <summary>Polls <paramref name="condition"/> until it holds or the time is up.</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    public static Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null) =>
+        EventuallyAsync(condition, () => what, timeout);
+
+    /// <summary>As above; <paramref name="what"/> is evaluated on failure, so it can report the last state seen.</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, Func<string> what, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
         while (!await condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for: {what}");
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for: {what()}");
             await Task.Delay(50);
         }
     }
