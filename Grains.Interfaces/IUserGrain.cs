@@ -45,7 +45,7 @@ public interface IUserGrain : IGrainWithIntegerKey
 
     /// <summary>Up to <paramref name="max"/> inbox entries after <paramref name="afterSeq"/>, in seq order.</summary>
     [Alias("ReadInbox")]
-    Task<IReadOnlyList<InboxEntry>> ReadInbox(ulong afterSeq, int max);
+    Task<IReadOnlyList<LogEntry>> ReadInbox(ulong afterSeq, int max);
 
     /// <summary>A receiver ACK: the stored cursor moves up to <paramref name="seq"/> (never down, never past the head).</summary>
     [OneWay]

@@ -6,25 +6,25 @@ namespace OrleansIm.Grains.Storage;
 public sealed class InMemoryMessageStore : IMessageStore
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<ulong, List<(ulong Seq, long MessageId)>> _inboxes = [];
-    private readonly Dictionary<(ulong Uid, ulong Orig, ulong Serial), (ulong Seq, long MessageId)> _bySerial = [];
+    private readonly Dictionary<(LogKind Kind, ulong Owner), List<(ulong Seq, long MessageId)>> _logs = [];
+    private readonly Dictionary<(LogKind Kind, ulong Owner, ulong Orig, ulong Serial), (ulong Seq, long MessageId)> _bySerial = [];
     private readonly Dictionary<long, (uint Cmd, byte[] Body)> _messages = [];
     private long _lastMessageId;
 
-    public Task<AppendResult> AppendAsync(InboxAppend entry, CancellationToken cancellationToken = default)
+    public Task<AppendResult> AppendAsync(LogAppend entry, CancellationToken cancellationToken = default)
     {
         lock (_lock)
         {
-            if (entry.Serial != 0 && _bySerial.TryGetValue((entry.Uid, entry.Orig, entry.Serial), out var earlier))
+            if (entry.Serial != 0 && _bySerial.TryGetValue((entry.Kind, entry.Owner, entry.Orig, entry.Serial), out var earlier))
             {
                 return Task.FromResult(new AppendResult(false, earlier.Seq, earlier.MessageId));
             }
 
-            var inbox = InboxOf(entry.Uid);
+            var inbox = LogOf(entry.Kind, entry.Owner);
             var head = inbox.Count == 0 ? 0 : inbox[^1].Seq;
             if (entry.Seq != head + 1)
             {
-                throw new InvalidOperationException($"inbox {entry.Uid}: seq {entry.Seq} does not follow {head}");
+                throw new InvalidOperationException($"{entry.Kind} {entry.Owner}: seq {entry.Seq} does not follow {head}");
             }
 
             var messageId = entry.MessageId;
@@ -41,44 +41,44 @@ public sealed class InMemoryMessageStore : IMessageStore
             inbox.Add((entry.Seq, messageId));
             if (entry.Serial != 0)
             {
-                _bySerial[(entry.Uid, entry.Orig, entry.Serial)] = (entry.Seq, messageId);
+                _bySerial[(entry.Kind, entry.Owner, entry.Orig, entry.Serial)] = (entry.Seq, messageId);
             }
 
             return Task.FromResult(new AppendResult(true, entry.Seq, messageId));
         }
     }
 
-    public Task<IReadOnlyList<InboxEntry>> ReadInboxAsync(ulong uid, ulong afterSeq, int max, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<LogEntry>> ReadAsync(LogKind kind, ulong owner, ulong afterSeq, int max, CancellationToken cancellationToken = default)
     {
         lock (_lock)
         {
-            var inbox = InboxOf(uid);
+            var inbox = LogOf(kind, owner);
             // Seqs are dense from 1, so the entry with seq s sits at index s - 1.
             var start = (int)Math.Min(afterSeq, (ulong)inbox.Count);
             var page = inbox.Skip(start).Take(max)
-                .Select(e => new InboxEntry(e.Seq, _messages[e.MessageId].Cmd, _messages[e.MessageId].Body))
+                .Select(e => new LogEntry(e.Seq, _messages[e.MessageId].Cmd, _messages[e.MessageId].Body))
                 .ToList();
-            return Task.FromResult<IReadOnlyList<InboxEntry>>(page);
+            return Task.FromResult<IReadOnlyList<LogEntry>>(page);
         }
     }
 
-    public Task<ulong> GetInboxHeadAsync(ulong uid, CancellationToken cancellationToken = default)
+    public Task<ulong> GetHeadAsync(LogKind kind, ulong owner, CancellationToken cancellationToken = default)
     {
         lock (_lock)
         {
-            var inbox = InboxOf(uid);
+            var inbox = LogOf(kind, owner);
             return Task.FromResult(inbox.Count == 0 ? 0 : inbox[^1].Seq);
         }
     }
 
-    private List<(ulong Seq, long MessageId)> InboxOf(ulong uid)
+    private List<(ulong Seq, long MessageId)> LogOf(LogKind kind, ulong owner)
     {
-        if (!_inboxes.TryGetValue(uid, out var inbox))
+        if (!_logs.TryGetValue((kind, owner), out var log))
         {
-            inbox = [];
-            _inboxes[uid] = inbox;
+            log = [];
+            _logs[(kind, owner)] = log;
         }
 
-        return inbox;
+        return log;
     }
 }

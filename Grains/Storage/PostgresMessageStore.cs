@@ -8,45 +8,14 @@ using OrleansIm.Grains.Interfaces;
 namespace OrleansIm.Grains.Storage;
 
 /// <summary>
-/// The message store on PostgreSQL (tables im_message and im_inbox). Appends from all grains queue up and are
+/// The message store on PostgreSQL (tables im_message, im_inbox and im_group_log). Appends from all grains queue up and are
 /// written in batches: one transaction, one round trip, for up to <see cref="MessageStoreOptions.MaxBatch"/>
 /// appends; each caller's task completes only after that transaction committed.
 /// </summary>
 public sealed partial class PostgresMessageStore : IMessageStore, IAsyncDisposable
 {
-    // One statement per append. "earlier" finds a duplicate (uid, orig, serial); only when there is none is the
-    // body stored (unless the entry reuses a stored message) and the inbox row written.
-    private const string AppendSql = """
-        WITH earlier AS (
-            SELECT seq, message_id FROM im_inbox WHERE uid = $1 AND orig = $4 AND serial = $5 AND $5 <> 0
-        ), new_message AS (
-            INSERT INTO im_message (cmd, orig, body)
-            SELECT $3, $4, $6 WHERE $7 = 0 AND NOT EXISTS (SELECT 1 FROM earlier)
-            RETURNING id
-        ), message AS (
-            SELECT id FROM new_message
-            UNION ALL
-            SELECT $7 WHERE $7 <> 0 AND NOT EXISTS (SELECT 1 FROM earlier)
-        ), inserted AS (
-            INSERT INTO im_inbox (uid, seq, orig, serial, message_id)
-            SELECT $1, $2, $4, $5, id FROM message
-            ON CONFLICT DO NOTHING
-            RETURNING seq, message_id
-        )
-        SELECT true, seq, message_id FROM inserted
-        UNION ALL
-        SELECT false, seq, message_id FROM earlier
-        """;
-
-    private const string ReadSql = """
-        SELECT i.seq, m.cmd, m.body
-        FROM im_inbox i JOIN im_message m ON m.id = i.message_id
-        WHERE i.uid = $1 AND i.seq > $2
-        ORDER BY i.seq
-        LIMIT $3
-        """;
-
-    private const string HeadSql = "SELECT coalesce(max(seq), 0) FROM im_inbox WHERE uid = $1";
+    private static readonly LogSql Inbox = new("im_inbox", "uid");
+    private static readonly LogSql Group = new("im_group_log", "gid");
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly MessageStoreOptions _options;
@@ -62,7 +31,7 @@ public sealed partial class PostgresMessageStore : IMessageStore, IAsyncDisposab
         _writers = Enumerable.Range(0, _options.Writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
     }
 
-    public Task<AppendResult> AppendAsync(InboxAppend entry, CancellationToken cancellationToken = default)
+    public Task<AppendResult> AppendAsync(LogAppend entry, CancellationToken cancellationToken = default)
     {
         var pending = new PendingAppend(entry, new TaskCompletionSource<AppendResult>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_queue.Writer.TryWrite(pending))
@@ -73,26 +42,26 @@ public sealed partial class PostgresMessageStore : IMessageStore, IAsyncDisposab
         return pending.Result.Task.WaitAsync(cancellationToken);
     }
 
-    public async Task<IReadOnlyList<InboxEntry>> ReadInboxAsync(ulong uid, ulong afterSeq, int max, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<LogEntry>> ReadAsync(LogKind kind, ulong owner, ulong afterSeq, int max, CancellationToken cancellationToken = default)
     {
-        await using var command = _dataSource.CreateCommand(ReadSql);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)uid });
+        await using var command = _dataSource.CreateCommand(SqlOf(kind).Read);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)owner });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)afterSeq });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = max });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var entries = new List<InboxEntry>();
+        var entries = new List<LogEntry>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            entries.Add(new InboxEntry((ulong)reader.GetInt64(0), (uint)reader.GetInt32(1), reader.GetFieldValue<byte[]>(2)));
+            entries.Add(new LogEntry((ulong)reader.GetInt64(0), (uint)reader.GetInt32(1), reader.GetFieldValue<byte[]>(2)));
         }
 
         return entries;
     }
 
-    public async Task<ulong> GetInboxHeadAsync(ulong uid, CancellationToken cancellationToken = default)
+    public async Task<ulong> GetHeadAsync(LogKind kind, ulong owner, CancellationToken cancellationToken = default)
     {
-        await using var command = _dataSource.CreateCommand(HeadSql);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)uid });
+        await using var command = _dataSource.CreateCommand(SqlOf(kind).Head);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)owner });
         return (ulong)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
@@ -143,8 +112,8 @@ public sealed partial class PostgresMessageStore : IMessageStore, IAsyncDisposab
         foreach (var pending in batch)
         {
             var e = pending.Entry;
-            var append = new NpgsqlBatchCommand(AppendSql);
-            append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Uid });
+            var append = new NpgsqlBatchCommand(SqlOf(e.Kind).Append);
+            append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Owner });
             append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Seq });
             append.Parameters.Add(new NpgsqlParameter<int> { TypedValue = (int)e.Cmd });
             append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Orig });
@@ -178,12 +147,14 @@ public sealed partial class PostgresMessageStore : IMessageStore, IAsyncDisposab
             else
             {
                 var e = batch[i].Entry;
-                batch[i].Result.TrySetException(new InvalidOperationException($"inbox {e.Uid}: seq {e.Seq} is taken"));
+                batch[i].Result.TrySetException(new InvalidOperationException($"{e.Kind} {e.Owner}: seq {e.Seq} is taken"));
             }
         }
     }
 
-    private sealed record PendingAppend(InboxAppend Entry, TaskCompletionSource<AppendResult> Result);
+    private static LogSql SqlOf(LogKind kind) => kind == LogKind.Inbox ? Inbox : Group;
+
+    private sealed record PendingAppend(LogAppend Entry, TaskCompletionSource<AppendResult> Result);
 
     [LoggerMessage(EventId = 8001, Level = LogLevel.Error, Message = "Writing a batch of {Count} inbox appends failed")]
     private static partial void LogBatchFailed(ILogger logger, Exception ex, int count);

@@ -43,8 +43,8 @@ public sealed partial class UserGrain
 
     public Task<SyncPosition> GetSyncPosition() => Task.FromResult(new SyncPosition(_head, state.State.DeliveryCursor));
 
-    public Task<IReadOnlyList<InboxEntry>> ReadInbox(ulong afterSeq, int max) =>
-        store.ReadInboxAsync(Uid, afterSeq, Math.Clamp(max, 1, _options.MaxInboxPage));
+    public Task<IReadOnlyList<LogEntry>> ReadInbox(ulong afterSeq, int max) =>
+        store.ReadAsync(LogKind.Inbox, Uid, afterSeq, Math.Clamp(max, 1, _options.MaxInboxPage));
 
     public Task AdvanceCursor(ulong seq)
     {
@@ -63,7 +63,7 @@ public sealed partial class UserGrain
     /// </summary>
     private async Task<AppendResult> AppendAsync(uint cmd, ulong orig, ulong serial, byte[] body, long messageId, ulong pushExceptSid)
     {
-        var result = await store.AppendAsync(new InboxAppend(Uid, _head + 1, cmd, orig, serial, body, messageId));
+        var result = await store.AppendAsync(new LogAppend(LogKind.Inbox, Uid, _head + 1, cmd, orig, serial, body, messageId));
         if (result.Inserted)
         {
             _head = result.Seq;

@@ -29,7 +29,7 @@ public sealed partial class UserGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _head = await store.GetInboxHeadAsync(Uid, cancellationToken);
+        _head = await store.GetHeadAsync(LogKind.Inbox, Uid, cancellationToken);
         _persistedCursor = state.State.DeliveryCursor;
         this.RegisterGrainTimer(FlushCursorAsync, _options.CursorFlushInterval, _options.CursorFlushInterval);
         this.RegisterGrainTimer(_ => { DropSessionsOfDeadSilos(); return Task.CompletedTask; }, _options.DeadSiloCheckInterval, _options.DeadSiloCheckInterval);

@@ -198,6 +198,6 @@ public sealed class ChatTests(EmbeddedServerFixture fixture)
         Assert.True(frames.Max(f => f.Body.Length) < 100, "each replayed frame holds one message");
     }
 
-    private async Task<IReadOnlyList<InboxEntry>> Inbox(ulong uid) =>
+    private async Task<IReadOnlyList<LogEntry>> Inbox(ulong uid) =>
         await Server.Services.GetRequiredService<IGrainFactory>().GetGrain<IUserGrain>((long)uid).ReadInbox(0, 100);
 }
