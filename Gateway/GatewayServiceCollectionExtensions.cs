@@ -25,6 +25,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<ICommandModule, SessionCommands>();
         services.AddSingleton<ICommandModule, ChatCommands>();
         services.AddSingleton<ICommandModule, ContactCommands>();
+        services.AddSingleton<ICommandModule, GroupCommands>();
         services.AddSingleton<CommandRouter>();
         services.AddSingleton<ConnectionServices>();
         services.AddSingleton<TcpConnectionHandler>();

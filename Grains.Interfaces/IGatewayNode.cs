@@ -21,4 +21,16 @@ public interface IGatewayNode : IGrainObserver
     [OneWay]
     [Alias("Deliver")]
     Task Deliver(byte[] frame, long[] connectionIds, uint pushClass);
+
+    /// <summary>
+    /// Writes one encoded frame to every local session of the listed users, except connection
+    /// <paramref name="exceptConnectionId"/> (0 = none): a group message costs one call per node.
+    /// </summary>
+    [OneWay]
+    [Alias("DeliverToUsers")]
+    Task DeliverToUsers(byte[] frame, ulong[] uids, long exceptConnectionId);
+
+    /// <summary>Which of <paramref name="uids"/> have a live session on this node.</summary>
+    [Alias("FindLocalUsers")]
+    Task<ulong[]> FindLocalUsers(ulong[] uids);
 }

@@ -90,4 +90,28 @@ public interface IUserGrain : IGrainWithIntegerKey
     [OneWay]
     [Alias("OnFriendPresence")]
     Task OnFriendPresence(ulong friend, bool online, uint terminal);
+
+    /// <summary>
+    /// This user became a member of <paramref name="gid"/> (as its creator when <paramref name="created"/>); a
+    /// non-empty <paramref name="invite"/> (a GROUP-INVITE body) goes to the inbox. SYNC starts the group's log
+    /// after <paramref name="fromSeq"/>. Returns the nodes the user is online on, for the group's delivery index.
+    /// </summary>
+    [Alias("AddGroup")]
+    Task<NodeRef[]> AddGroup(ulong gid, bool created, byte[] invite, ulong fromSeq);
+
+    /// <summary>This user left <paramref name="gid"/>; a non-empty <paramref name="notice"/> frame body goes to the inbox.</summary>
+    [Alias("RemoveGroup")]
+    Task RemoveGroup(ulong gid, uint noticeCmd, byte[] notice);
+
+    /// <summary>False when this user created as many groups as the quota allows (and they still exist).</summary>
+    [Alias("CanCreateGroup")]
+    Task<bool> CanCreateGroup();
+
+    /// <summary>The groups this user belongs to, with the seq of each that the last SYNC delivered.</summary>
+    [Alias("GetGroupCursors")]
+    Task<IReadOnlyDictionary<ulong, ulong>> GetGroupCursors();
+
+    /// <summary>Records how far a SYNC delivered the log of <paramref name="gid"/>.</summary>
+    [Alias("SetGroupCursor")]
+    Task SetGroupCursor(ulong gid, ulong seq);
 }

@@ -12,4 +12,5 @@ public static class StorageNames
     public const string SidState = "sid";
     public const string IdAllocatorState = "idalloc";
     public const string UserState = "user";
+    public const string GroupState = "group";
 }

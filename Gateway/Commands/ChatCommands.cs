@@ -88,17 +88,53 @@ public sealed class ChatCommands(IGrainFactory grains, IOptions<GatewayOptions> 
 
         var user = User(request.Uid);
         var position = await user.GetSyncPosition();
-        var after = request.HasSeq ? request.Seq : position.Cursor;
+        var inbox = await ReplayAsync(connection, request.HasSeq ? request.Seq : position.Cursor, (after, max) => user.ReadInbox(after, max));
+        if (inbox is null)
+        {
+            return;
+        }
+
+        uint count = inbox.Value.Count;
+        var given = new Dictionary<ulong, ulong>();
+        foreach (var cursor in request.Groups)
+        {
+            given[cursor.Gid] = cursor.Seq;
+        }
+
+        foreach (var (gid, stored) in (await user.GetGroupCursors()).OrderBy(g => g.Key))
+        {
+            var group = grains.GetGrain<IGroupGrain>((long)gid);
+            var replayed = await ReplayAsync(connection, given.GetValueOrDefault(gid, stored), (after, max) => group.ReadLog(request.Uid, after, max));
+            if (replayed is null)
+            {
+                return;
+            }
+
+            count += replayed.Value.Count;
+            if (replayed.Value.Last > stored)
+            {
+                await user.SetGroupCursor(gid, replayed.Value.Last);
+            }
+        }
+
+        connection.Reply(header, Cmd.SyncAck, SyncAck(request.Uid, ResultCode.Ok, Math.Max(position.Head, inbox.Value.Last), count));
+    }
+
+    /// <summary>
+    /// Streams a log after <paramref name="after"/> page by page through the outbound queue (a large backlog is
+    /// never built whole). Returns the last seq sent and how many, or null if the connection closed meanwhile.
+    /// </summary>
+    private async Task<(ulong Last, uint Count)?> ReplayAsync(ImConnection connection, ulong after, Func<ulong, int, Task<IReadOnlyList<LogEntry>>> read)
+    {
         uint count = 0;
         while (true)
         {
-            // Paged: a large backlog is streamed page by page through the outbound queue, never built whole.
-            var page = await user.ReadInbox(after, _options.SyncPageSize);
+            var page = await read(after, _options.SyncPageSize);
             foreach (var entry in page)
             {
                 if (!await connection.PostReplayAsync(OutboundFrame.Shared(FrameWriter.EncodeRaw(entry.Cmd, FrameHeader.FlagSystem, 0, 0, entry.Seq, entry.Body))))
                 {
-                    return;
+                    return null;
                 }
 
                 after = entry.Seq;
@@ -107,11 +143,9 @@ public sealed class ChatCommands(IGrainFactory grains, IOptions<GatewayOptions> 
 
             if (page.Count < _options.SyncPageSize)
             {
-                break;
+                return (after, count);
             }
         }
-
-        connection.Reply(header, Cmd.SyncAck, SyncAck(request.Uid, ResultCode.Ok, Math.Max(position.Head, after), count));
     }
 
     private IUserGrain User(ulong uid) => grains.GetGrain<IUserGrain>((long)uid);

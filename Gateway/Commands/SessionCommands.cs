@@ -66,6 +66,7 @@ public sealed partial class SessionCommands(
         // Bound only after the user grain knows the session: the read loop awaits this handler, so the connection
         // cannot close in between and leave the grain with a session the node never ends.
         connection.BeginSession(new ConnectionSession(request.Uid, sid, claims.Role, request.Terminal));
+        node.IndexSession(connection);
 
         var ack = OnlineAck(request, sid, ResultCode.Ok);
         ack.Seq = result.InboxSeq;

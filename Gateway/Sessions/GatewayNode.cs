@@ -19,6 +19,7 @@ public sealed partial class GatewayNode(
     ILogger<GatewayNode> logger) : IGatewayNode, IHostedService, IDisposable
 {
     private readonly ConcurrentDictionary<long, ImConnection> _connections = new();
+    private readonly ConcurrentDictionary<ulong, ConcurrentDictionary<long, ImConnection>> _byUser = new();
     private readonly GatewayOptions _options = options.Value;
     private const int MaxReRegisterAttempts = 6;
     private long _lastConnectionId;
@@ -41,6 +42,7 @@ public sealed partial class GatewayNode(
     {
         Nid = _options.NodeId != 0 ? _options.NodeId : checked((uint)await grains.GetGrain<IIdAllocatorGrain>(IdKinds.Nid).Next());
         Reference = grains.CreateObjectReference<IGatewayNode>(this);
+        await RegisterInDirectoryAsync();
         _sweep = time.CreateTimer(_ => Sweep(), null, _options.SweepInterval, _options.SweepInterval);
         _watchingMembership = WatchMembershipAsync(_stopping.Token);
         LogStarted(logger, Nid);
@@ -66,6 +68,10 @@ public sealed partial class GatewayNode(
 
     public void Add(ImConnection connection) => _connections[connection.Id] = connection;
 
+    /// <summary>Indexes a logged-in connection by its uid, for deliveries addressed to users.</summary>
+    public void IndexSession(ImConnection connection) =>
+        _byUser.GetOrAdd(connection.Session!.Uid, _ => new())[connection.Id] = connection;
+
     /// <summary>Forgets a closed connection and ends its session in the user grain.</summary>
     public async Task RemoveAsync(ImConnection connection)
     {
@@ -73,6 +79,15 @@ public sealed partial class GatewayNode(
         if (connection.Session is not { } session)
         {
             return;
+        }
+
+        if (_byUser.TryGetValue(session.Uid, out var sessions))
+        {
+            sessions.TryRemove(connection.Id, out _);
+            if (sessions.IsEmpty)
+            {
+                _byUser.TryRemove(new KeyValuePair<ulong, ConcurrentDictionary<long, ImConnection>>(session.Uid, sessions));
+            }
         }
 
         try
@@ -111,6 +126,32 @@ public sealed partial class GatewayNode(
         return Task.CompletedTask;
     }
 
+    public Task DeliverToUsers(byte[] frame, ulong[] uids, long exceptConnectionId)
+    {
+        var shared = OutboundFrame.Shared(frame);
+        foreach (var uid in uids)
+        {
+            if (_byUser.TryGetValue(uid, out var sessions))
+            {
+                foreach (var connection in sessions.Values)
+                {
+                    if (connection.Id != exceptConnectionId)
+                    {
+                        connection.Post(shared);
+                    }
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<ulong[]> FindLocalUsers(ulong[] uids) =>
+        Task.FromResult(uids.Where(uid => _byUser.TryGetValue(uid, out var sessions) && !sessions.IsEmpty).ToArray());
+
+    private Task RegisterInDirectoryAsync() =>
+        grains.GetGrain<IGatewayDirectoryGrain>(0).Register(new NodeRef(Nid, Reference, silo.SiloAddress));
+
     /// <summary>
     /// User grains keep sessions in memory only. When a silo dies, the grains it hosted come back empty elsewhere,
     /// so this node registers its live sessions again (a repeated registration of the same connection is a no-op).
@@ -125,6 +166,17 @@ public sealed partial class GatewayNode(
                 var newlyDead = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead && dead.Add(m.SiloAddress)).ToList();
                 if (newlyDead.Count > 0)
                 {
+                    // The directory may have lived on the dead silo.
+                    try
+                    {
+                        await RegisterInDirectoryAsync();
+                    }
+                    catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        // Groups activated before the next silo change will not find this node's members at once;
+                        // they learn them as sessions come and go.
+                        LogDirectoryRegisterFailed(logger, ex, Nid);
+                    }
                     await RegisterSessionsAgainAsync(cancellationToken);
 
                     // Until the grain directory has settled, a registration can land on an activation that is then
@@ -198,6 +250,9 @@ public sealed partial class GatewayNode(
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Could not register session uid {Uid} sid {Sid} again")]
     private static partial void LogReRegisterFailed(ILogger logger, Exception ex, ulong uid, ulong sid);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Gateway node {Nid}: registering in the gateway directory failed")]
+    private static partial void LogDirectoryRegisterFailed(ILogger logger, Exception ex, uint nid);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Could not end session uid {Uid} sid {Sid} in its user grain")]
     private static partial void LogOfflineFailed(ILogger logger, Exception ex, ulong uid, ulong sid);

@@ -75,7 +75,7 @@ public sealed partial class UserGrain
 
     private async Task FlushCursorAsync(CancellationToken cancellationToken)
     {
-        if (state.State.DeliveryCursor == _persistedCursor)
+        if (state.State.DeliveryCursor == _persistedCursor && !_groupCursorsDirty)
         {
             return;
         }
@@ -84,6 +84,7 @@ public sealed partial class UserGrain
         {
             await state.WriteStateAsync(cancellationToken);
             _persistedCursor = state.State.DeliveryCursor;
+            _groupCursorsDirty = false;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -50,7 +50,9 @@ public sealed partial class UserGrain(
         }
 
         bool first = _sessions.Count == 0;
+        var nodesBefore = OnlineNodes();
         _sessions[session.Sid] = session;
+        ReportNodeChanges(nodesBefore);
         DelayDeactivation(KeepAliveWhileOnline);
         if (first)
         {
@@ -64,7 +66,9 @@ public sealed partial class UserGrain(
     {
         if (_sessions.TryGetValue(sid, out var current) && current.Address.Nid == nid && current.Address.ConnectionId == connectionId)
         {
+            var nodesBefore = OnlineNodes();
             _sessions.Remove(sid);
+            ReportNodeChanges(nodesBefore);
             OnSessionsEnded();
         }
 
@@ -84,10 +88,18 @@ public sealed partial class UserGrain(
 
         var snapshot = membership.CurrentSnapshot;
         var dead = _sessions.Values.Where(s => snapshot.GetSiloStatus(s.Address.Silo) == SiloStatus.Dead).Select(s => s.Sid).ToList();
+        if (dead.Count == 0)
+        {
+            return;
+        }
+
+        var nodesBefore = OnlineNodes();
         foreach (var sid in dead)
         {
             _sessions.Remove(sid);
         }
+
+        ReportNodeChanges(nodesBefore);
 
         if (dead.Count > 0)
         {

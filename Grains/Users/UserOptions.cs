@@ -11,6 +11,10 @@ public sealed class UserOptions
     [Range(1, 1_000_000)]
     public int MaxContacts { get; set; } = 5000;
 
+    /// <summary>Most groups one user may have created (and not dismissed). Beyond: 20019.</summary>
+    [Range(0, 1_000_000)]
+    public int MaxCreatedGroups { get; set; } = 100;
+
     /// <summary>How often a moved delivery cursor is written (it is also written on deactivation).</summary>
     public TimeSpan CursorFlushInterval { get; set; } = TimeSpan.FromSeconds(5);
 

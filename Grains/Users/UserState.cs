@@ -29,8 +29,18 @@ public sealed class UserState
     [Id(6)]
     public ulong DeliveryCursor { get; set; }
 
+    /// <summary>The groups this user belongs to, each with the last group seq a SYNC delivered.</summary>
+    [Id(7)]
+    public Dictionary<ulong, ulong> Groups { get; set; } = [];
+
+    /// <summary>Groups this user created that still exist (the quota counts them).</summary>
+    [Id(8)]
+    public HashSet<ulong> CreatedGroups { get; set; } = [];
+
     public UserState Clone() => new()
     {
+        Groups = new Dictionary<ulong, ulong>(Groups),
+        CreatedGroups = [.. CreatedGroups],
         Friends = [.. Friends],
         PendingOut = [.. PendingOut],
         Blacklist = [.. Blacklist],

@@ -1,0 +1,146 @@
+using System.Text;
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+using OrleansIm.Gateway.Sessions;
+using OrleansIm.Grains.Interfaces;
+using OrleansIm.Protocol;
+using OrleansIm.Protocol.Messages;
+
+namespace OrleansIm.Gateway.Commands;
+
+/// <summary>
+/// Every GROUP-* request. For CREAT/DIMISS/JOIN/QUIT/INVITE/CHAT the body's uid is the caller; for KICK, GAG, BL
+/// and MGR it is the target and the caller is the logged-in user. The group grain applies the rank rules.
+/// </summary>
+public sealed class GroupCommands(IGrainFactory grains, GatewayNode node, IOptions<GatewayOptions> options) : ICommandModule
+{
+    private readonly GatewayOptions _options = options.Value;
+
+    public void Register(CommandRouter router)
+    {
+        router.On<GroupCreat>(Cmd.GroupCreat, Cmd.GroupCreatAck, (_, code) => CodeAck<GroupCreatAck>.Create(code), OnCreateAsync);
+        router.On<GroupChat>(Cmd.GroupChat, Cmd.GroupChatAck, (_, code) => CodeAck<GroupChatAck>.Create(code), OnChatAsync);
+        router.On<GroupUsrList>(Cmd.GroupUsrList, Cmd.GroupUsrListAck, (r, code) => ListAck(r.Gid, code, "[]", 0), OnListAsync);
+        OnSelf<GroupDimiss, GroupDimissAck>(router, Cmd.GroupDimiss, r => (r.Uid, r.Gid), (g, r) => g.Dismiss(r.Uid));
+        OnSelf<GroupJoin, GroupJoinAck>(router, Cmd.GroupJoin, r => (r.Uid, r.Gid), (g, r) => g.Join(r.Uid));
+        OnSelf<GroupQuit, GroupQuitAck>(router, Cmd.GroupQuit, r => (r.Uid, r.Gid), (g, r) => g.Quit(r.Uid));
+        OnSelf<GroupInvite, GroupInviteAck>(router, Cmd.GroupInvite, r => (r.Uid, r.Gid),
+            (g, r) => r.To == 0 || r.To == r.Uid ? Task.FromResult(ResultCode.InvalidParameter) : g.Invite(r.Uid, r.To, r.ToByteArray()));
+        OnModerate<GroupKick, GroupKickAck>(router, Cmd.GroupKick, r => (r.Uid, r.Gid), GroupAction.Kick);
+        OnModerate<GroupGagAdd, GroupGagAddAck>(router, Cmd.GroupGagAdd, r => (r.Uid, r.Gid), GroupAction.GagAdd);
+        OnModerate<GroupGagDel, GroupGagDelAck>(router, Cmd.GroupGagDel, r => (r.Uid, r.Gid), GroupAction.GagDel);
+        OnModerate<GroupBlAdd, GroupBlAddAck>(router, Cmd.GroupBlAdd, r => (r.Uid, r.Gid), GroupAction.BlacklistAdd);
+        OnModerate<GroupBlDel, GroupBlDelAck>(router, Cmd.GroupBlDel, r => (r.Uid, r.Gid), GroupAction.BlacklistDel);
+        OnModerate<GroupMgrAdd, GroupMgrAddAck>(router, Cmd.GroupMgrAdd, r => (r.Uid, r.Gid), GroupAction.ManagerAdd);
+        OnModerate<GroupMgrDel, GroupMgrDelAck>(router, Cmd.GroupMgrDel, r => (r.Uid, r.Gid), GroupAction.ManagerDel);
+    }
+
+    private async ValueTask OnCreateAsync(ImConnection connection, FrameHeader header, GroupCreat request)
+    {
+        var code = Identity.CheckSelf(connection, request.Uid);
+        if (code == ResultCode.Ok && (Bytes(request.Name) > _options.MaxMarkBytes || Bytes(request.Desc) > _options.MaxTextBytes))
+        {
+            code = ResultCode.InvalidParameter;
+        }
+
+        if (code == ResultCode.Ok && !await User(request.Uid).CanCreateGroup())
+        {
+            code = ResultCode.CapacityReached;
+        }
+
+        var gid = request.Gid;
+        if (code == ResultCode.Ok)
+        {
+            if (gid == 0)
+            {
+                gid = await grains.GetGrain<IIdAllocatorGrain>(IdKinds.Gid).Next();
+            }
+
+            code = await Group(gid).Create(request.Uid, request.Name, request.Desc);
+        }
+
+        var ack = CodeAck<GroupCreatAck>.Create(code);
+        if (code == ResultCode.Ok)
+        {
+            ack.Gid = gid;
+        }
+
+        connection.Reply(header, Cmd.GroupCreatAck, ack);
+    }
+
+    private async ValueTask OnChatAsync(ImConnection connection, FrameHeader header, GroupChat request)
+    {
+        var code = Identity.CheckSelf(connection, request.Uid);
+        if (code == ResultCode.Ok && (request.Gid == 0 || Bytes(request.Text) > _options.MaxTextBytes))
+        {
+            code = ResultCode.InvalidParameter;
+        }
+
+        var ack = CodeAck<GroupChatAck>.Create(code);
+        if (code == ResultCode.Ok)
+        {
+            var result = await Group(request.Gid).Chat(request.Uid, header.Serial, node.AddressOf(connection), request.ToByteArray());
+            ack = CodeAck<GroupChatAck>.Create(result.Code);
+            if (result.Code == ResultCode.Ok)
+            {
+                ack.Seq = result.Seq;
+            }
+        }
+
+        connection.Reply(header, Cmd.GroupChatAck, ack);
+    }
+
+    private async ValueTask OnListAsync(ImConnection connection, FrameHeader header, GroupUsrList request)
+    {
+        if (request.Gid == 0)
+        {
+            connection.Reply(header, Cmd.GroupUsrListAck, ListAck(request.Gid, ResultCode.InvalidParameter, "[]", 0));
+            return;
+        }
+
+        var page = await Group(request.Gid).ListMembers(connection.Session!.Uid, request.Offset, request.Num);
+        connection.Reply(header, Cmd.GroupUsrListAck, ListAck(request.Gid, page.Code, page.Json, page.Total));
+    }
+
+    /// <summary>A request whose uid is the caller itself.</summary>
+    private void OnSelf<TRequest, TAck>(CommandRouter router, uint cmd, Func<TRequest, (ulong Uid, ulong Gid)> ids, Func<IGroupGrain, TRequest, Task<uint>> act)
+        where TRequest : class, IMessage<TRequest>, new()
+        where TAck : IMessage, new()
+    {
+        router.On<TRequest>(cmd, cmd + 1, (_, code) => CodeAck<TAck>.Create(code), async (connection, header, request) =>
+        {
+            var (uid, gid) = ids(request);
+            var code = Identity.CheckSelf(connection, uid);
+            if (code == ResultCode.Ok)
+            {
+                code = gid == 0 ? ResultCode.InvalidParameter : await act(Group(gid), request);
+            }
+
+            connection.Reply(header, cmd + 1, CodeAck<TAck>.Create(code));
+        });
+    }
+
+    /// <summary>A request whose uid is the target; the caller is the logged-in user.</summary>
+    private void OnModerate<TRequest, TAck>(CommandRouter router, uint cmd, Func<TRequest, (ulong Target, ulong Gid)> ids, GroupAction action)
+        where TRequest : class, IMessage<TRequest>, new()
+        where TAck : IMessage, new()
+    {
+        router.On<TRequest>(cmd, cmd + 1, (_, code) => CodeAck<TAck>.Create(code), async (connection, header, request) =>
+        {
+            var (target, gid) = ids(request);
+            var code = target == 0 || gid == 0
+                ? ResultCode.InvalidParameter
+                : await Group(gid).Moderate(connection.Session!.Uid, target, action);
+            connection.Reply(header, cmd + 1, CodeAck<TAck>.Create(code));
+        });
+    }
+
+    private static GroupUsrListAck ListAck(ulong gid, uint code, string json, uint total) =>
+        new() { Gid = gid, List = json, Code = code, Errmsg = ResultCode.Message(code), Total = total };
+
+    private static int Bytes(string text) => Encoding.UTF8.GetByteCount(text);
+
+    private IGroupGrain Group(ulong gid) => grains.GetGrain<IGroupGrain>((long)gid);
+
+    private IUserGrain User(ulong uid) => grains.GetGrain<IUserGrain>((long)uid);
+}

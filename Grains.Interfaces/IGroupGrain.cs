@@ -1,0 +1,56 @@
+using Orleans.Concurrency;
+
+namespace OrleansIm.Grains.Interfaces;
+
+/// <summary>
+/// One group (key: gid): owner, managers, members, gagged and banned users, name and description (persisted), the
+/// group log (in the message store), and which members are online on which gateway node (memory, rebuilt from the
+/// gateways on activation). Methods return protocol reply codes.
+/// </summary>
+[Alias("im.IGroupGrain")]
+public interface IGroupGrain : IGrainWithIntegerKey
+{
+    /// <summary>Creates the group with <paramref name="owner"/> as owner and first member; 20016 if it exists.</summary>
+    [Alias("Create")]
+    Task<uint> Create(ulong owner, string name, string desc);
+
+    [Alias("Dismiss")]
+    Task<uint> Dismiss(ulong caller);
+
+    [Alias("Join")]
+    Task<uint> Join(ulong uid);
+
+    [Alias("Quit")]
+    Task<uint> Quit(ulong uid);
+
+    /// <summary>A member adds <paramref name="invitee"/>, who gets the GROUP-INVITE frame in the inbox.</summary>
+    [Alias("Invite")]
+    Task<uint> Invite(ulong inviter, ulong invitee, byte[] inviteBody);
+
+    /// <summary>Stores the message once in the log (once per (uid, serial)) and delivers it to the online members.</summary>
+    [Alias("Chat")]
+    Task<GroupChatResult> Chat(ulong uid, ulong serial, SessionAddress source, byte[] body);
+
+    /// <summary>An owner or manager acts on a member; the rank rules decide.</summary>
+    [Alias("Moderate")]
+    Task<uint> Moderate(ulong caller, ulong target, GroupAction action);
+
+    [Alias("ListMembers")]
+    Task<GroupMemberPage> ListMembers(ulong caller, uint offset, uint num);
+
+    /// <summary>Log entries after <paramref name="afterSeq"/>, for a member's SYNC; empty for non-members.</summary>
+    [Alias("ReadLog")]
+    Task<IReadOnlyList<LogEntry>> ReadLog(ulong uid, ulong afterSeq, int max);
+
+    [Alias("GetHead")]
+    Task<ulong> GetHead();
+
+    /// <summary>A member's sessions appeared on (or left) a gateway node.</summary>
+    [OneWay]
+    [Alias("MemberPresence")]
+    Task MemberPresence(ulong uid, NodeRef node, bool online);
+
+    /// <summary>The members ordered by uid (0 when the group does not exist).</summary>
+    [Alias("GetMembers")]
+    Task<IReadOnlyList<ulong>> GetMembers();
+}
