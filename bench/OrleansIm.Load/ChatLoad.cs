@@ -54,7 +54,7 @@ public sealed class ChatLoad(LoadOptions options)
         return new LoadReport(options, acked, refused, delivered, expected - delivered, elapsed, ackLatency, deliveryLatency);
     }
 
-    private async Task<ImClient> ConnectAsync(HttpClient http, ulong uid, int index)
+    internal async Task<ImClient> ConnectAsync(HttpClient http, ulong uid, int index)
     {
         var token = (await http.GetFromJsonAsync<TokenReply>($"api/dev/token?uid={uid}"))!.Token;
         var useWebSocket = options.Transport == "ws" || (options.Transport == "mixed" && index % 2 == 1);

@@ -3,9 +3,11 @@ using System.Globalization;
 namespace OrleansIm.Load;
 
 /// <summary>Command-line settings of the load tool.</summary>
-public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string Transport, int Pairs, int Messages, int Window, ulong FirstUid)
+public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string Transport, int Pairs, int Messages, int Window, ulong FirstUid, string Scenario = "chat", int Members = 1000, int Online = 200)
 {
-    public const string Usage = "usage: OrleansIm.Load [--host 127.0.0.1] [--tcp 9002] [--http 8002] [--transport tcp|ws|mixed] [--pairs 50] [--messages 200] [--window 1] [--first-uid N]";
+    public const string Usage = "usage: OrleansIm.Load [--scenario chat|group] [--host 127.0.0.1] [--tcp 9002] [--http 8002] [--transport tcp|ws|mixed] [--messages 200] [--first-uid N]\n" +
+        "  chat:  [--pairs 50] [--window 1]   one sender and one receiver per pair\n" +
+        "  group: [--members 1000] [--online 200]   one owner sends to a group; --online members are connected";
 
     public static LoadOptions Parse(string[] args)
     {
@@ -23,11 +25,14 @@ public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string 
                 "--messages" => options with { Messages = Int(value) },
                 "--window" => options with { Window = Int(value) },
                 "--first-uid" => options with { FirstUid = ulong.Parse(value, CultureInfo.InvariantCulture) },
+                "--scenario" => value is "chat" or "group" ? options with { Scenario = value } : throw new ArgumentException(Usage),
+                "--members" => options with { Members = Int(value) },
+                "--online" => options with { Online = Int(value) },
                 _ => throw new ArgumentException(Usage),
             };
         }
 
-        if (args.Length % 2 != 0 || options.Pairs < 1 || options.Messages < 1 || options.Window < 1)
+        if (args.Length % 2 != 0 || options.Pairs < 1 || options.Messages < 1 || options.Window < 1 || options.Online < 1 || options.Online >= options.Members)
         {
             throw new ArgumentException(Usage);
         }

@@ -11,6 +11,13 @@ catch (ArgumentException ex)
     return 2;
 }
 
+if (options.Scenario == "group")
+{
+    var groupReport = await new GroupLoad(options).RunAsync();
+    Console.WriteLine(groupReport);
+    return groupReport.Lost == 0 ? 0 : 1;
+}
+
 var report = await new ChatLoad(options).RunAsync();
 Console.WriteLine(report);
 return report.Lost == 0 && report.Refused == 0 ? 0 : 1;
