@@ -26,6 +26,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<ICommandModule, ChatCommands>();
         services.AddSingleton<ICommandModule, ContactCommands>();
         services.AddSingleton<ICommandModule, GroupCommands>();
+        services.AddSingleton<ICommandModule, RoomCommands>();
         services.AddSingleton<CommandRouter>();
         services.AddSingleton<ConnectionServices>();
         services.AddSingleton<TcpConnectionHandler>();

@@ -33,4 +33,18 @@ public interface IGatewayNode : IGrainObserver
     /// <summary>Which of <paramref name="uids"/> have a live session on this node.</summary>
     [Alias("FindLocalUsers")]
     Task<ulong[]> FindLocalUsers(ulong[] uids);
+
+    /// <summary>
+    /// Writes one encoded frame to this node's sessions in room <paramref name="rid"/> (only bucket
+    /// <paramref name="bucket"/>, or all with 0), except <paramref name="exceptConnectionId"/>; a non-zero
+    /// <paramref name="pushClass"/> limits it to sessions subscribed to that class.
+    /// </summary>
+    [OneWay]
+    [Alias("DeliverToRoom")]
+    Task DeliverToRoom(ulong rid, uint bucket, byte[] frame, long exceptConnectionId, uint pushClass);
+
+    /// <summary>Writes <paramref name="frame"/> to the listed connections and takes them out of room <paramref name="rid"/>.</summary>
+    [OneWay]
+    [Alias("RemoveFromRoom")]
+    Task RemoveFromRoom(ulong rid, long[] connectionIds, byte[] frame);
 }

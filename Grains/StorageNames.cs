@@ -13,4 +13,5 @@ public static class StorageNames
     public const string IdAllocatorState = "idalloc";
     public const string UserState = "user";
     public const string GroupState = "group";
+    public const string RoomState = "room";
 }

@@ -7,6 +7,7 @@ using OrleansIm.Gateway.Transport;
 using Npgsql;
 using OrleansIm.Grains;
 using OrleansIm.Grains.Groups;
+using OrleansIm.Grains.Rooms;
 using OrleansIm.Grains.Storage;
 using OrleansIm.Grains.Users;
 using OrleansIm.Silo.Storage;
@@ -39,6 +40,7 @@ public static partial class ImHost
 
         builder.Services.AddOptions<SiloOptions>().Bind(builder.Configuration.GetSection(SiloOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<UserOptions>().Bind(builder.Configuration.GetSection(UserOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<RoomOptions>().Bind(builder.Configuration.GetSection(RoomOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<GroupOptions>().Bind(builder.Configuration.GetSection(GroupOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<MessageStoreOptions>().Bind(builder.Configuration.GetSection(MessageStoreOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         if (durable)

@@ -20,6 +20,7 @@ public sealed partial class GatewayNode(
 {
     private readonly ConcurrentDictionary<long, ImConnection> _connections = new();
     private readonly ConcurrentDictionary<ulong, ConcurrentDictionary<long, ImConnection>> _byUser = new();
+    private readonly ConcurrentDictionary<ulong, ConcurrentDictionary<long, (ImConnection Connection, uint Bucket)>> _rooms = new();
     private readonly GatewayOptions _options = options.Value;
     private const int MaxReRegisterAttempts = 6;
     private long _lastConnectionId;
@@ -81,6 +82,12 @@ public sealed partial class GatewayNode(
             return;
         }
 
+        foreach (var rid in connection.Rooms.Keys)
+        {
+            LeaveRoomLocally(rid, connection);
+            grains.GetGrain<IRoomGrain>((long)rid).Leave(Nid, connection.Id).Ignore();
+        }
+
         if (_byUser.TryGetValue(session.Uid, out var sessions))
         {
             sessions.TryRemove(connection.Id, out _);
@@ -140,6 +147,57 @@ public sealed partial class GatewayNode(
                         connection.Post(shared);
                     }
                 }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public void JoinRoomLocally(ulong rid, ImConnection connection, uint bucket)
+    {
+        connection.Rooms[rid] = bucket;
+        _rooms.GetOrAdd(rid, _ => new())[connection.Id] = (connection, bucket);
+    }
+
+    public void LeaveRoomLocally(ulong rid, ImConnection connection)
+    {
+        connection.Rooms.TryRemove(rid, out _);
+        if (_rooms.TryGetValue(rid, out var members))
+        {
+            members.TryRemove(connection.Id, out _);
+            if (members.IsEmpty)
+            {
+                _rooms.TryRemove(new KeyValuePair<ulong, ConcurrentDictionary<long, (ImConnection, uint)>>(rid, members));
+            }
+        }
+    }
+
+    public Task DeliverToRoom(ulong rid, uint bucket, byte[] frame, long exceptConnectionId, uint pushClass)
+    {
+        if (_rooms.TryGetValue(rid, out var members))
+        {
+            var shared = OutboundFrame.Shared(frame);
+            foreach (var (id, (connection, inBucket)) in members)
+            {
+                if (id != exceptConnectionId && (bucket == 0 || bucket == inBucket) && (pushClass == 0 || connection.IsSubscribed(pushClass)))
+                {
+                    connection.Post(shared);
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task RemoveFromRoom(ulong rid, long[] connectionIds, byte[] frame)
+    {
+        var shared = OutboundFrame.Shared(frame);
+        foreach (var id in connectionIds)
+        {
+            if (_connections.TryGetValue(id, out var connection))
+            {
+                LeaveRoomLocally(rid, connection);
+                connection.Post(shared);
             }
         }
 

@@ -45,6 +45,9 @@ public sealed partial class ImConnection
         Id = services.Node.NextConnectionId();
     }
 
+    /// <summary>The rooms this connection is in, with its bucket in each.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<ulong, uint> Rooms { get; } = new();
+
     /// <summary>Node-local connection id.</summary>
     public long Id { get; }
 
