@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansIm.Grains.Interfaces;
+using OrleansIm.Protocol;
 
 namespace OrleansIm.Gateway.Sessions;
 
@@ -264,6 +265,7 @@ public sealed partial class GatewayNode(
                 try
                 {
                     await grains.GetGrain<IUserGrain>((long)session.Uid).Online(new SessionInfo(session.Sid, AddressOf(connection), session.Terminal));
+                    await RejoinRoomsAsync(connection, session.Uid);
                     registered++;
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -289,6 +291,26 @@ public sealed partial class GatewayNode(
         }
 
         LogReRegistered(logger, Nid, registered);
+    }
+
+    /// <summary>
+    /// Room membership lives in room grains' memory: a room that came back empty after a silo died gets this
+    /// node's sessions again (a session it still has answers 20016 and stays as it is).
+    /// </summary>
+    private async Task RejoinRoomsAsync(ImConnection connection, ulong uid)
+    {
+        foreach (var rid in connection.Rooms.Keys)
+        {
+            var joined = await grains.GetGrain<IRoomGrain>((long)rid).Join(uid, AddressOf(connection));
+            if (joined.Code == ResultCode.Ok)
+            {
+                JoinRoomLocally(rid, connection, joined.Bucket);
+            }
+            else if (joined.Code != ResultCode.AlreadyExists)
+            {
+                LeaveRoomLocally(rid, connection);
+            }
+        }
     }
 
     private void Sweep()

@@ -135,11 +135,4 @@ public sealed class LimitTests(StrictServerFixture fixture)
         await running.WaitAsync(TimeSpan.FromSeconds(10));
         await bystander.AssertAliveAsync();
     }
-
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
-    }
 }

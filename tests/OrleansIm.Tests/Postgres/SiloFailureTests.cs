@@ -59,6 +59,16 @@ public sealed class SiloFailureTests
             }
         }
 
+        // A room with every user in it through the surviving sessions, and through the doomed ones too.
+        await using var roomOwner = await survivor.LoginAsync("tcp", Ids.Next());
+        var rid = await roomOwner.CreateRoomAsync();
+        foreach (var session in survivingSessions.Concat(doomedSessions))
+        {
+            Assert.Equal(0u, (await session.JoinRoomAsync(rid)).Code);
+        }
+
+        Assert.Equal(12u, (await roomOwner.CountAsync(rid)).Num);
+
         await doomed.KillAsync();
 
         foreach (var (uid, session) in users.Zip(survivingSessions))
@@ -87,6 +97,14 @@ public sealed class SiloFailureTests
         {
             Assert.Equal(0u, (await sender.ChatAsync(uid, $"still there, {uid}?")).Code);
             Assert.Equal($"still there, {uid}?", (await session.ReceiveAsync(Cmd.Chat)).As(Chat.Parser).Text);
+        }
+
+        // The room holds exactly the surviving sessions, and they still get its messages.
+        await Transports.EventuallyAsync(async () => (await roomOwner.CountAsync(rid)).Num == 6, "a head count of 6", TimeSpan.FromSeconds(60));
+        Assert.Equal(0u, await roomOwner.BroadcastAsync(rid, [7], expire: 0));
+        foreach (var session in survivingSessions)
+        {
+            Assert.Equal(7, (await session.ReceiveAsync(Cmd.RoomBc)).As(RoomBc.Parser).Data[0]);
         }
 
         foreach (var client in survivingSessions.Concat(doomedSessions))
