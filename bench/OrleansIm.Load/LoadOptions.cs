@@ -5,9 +5,10 @@ namespace OrleansIm.Load;
 /// <summary>Command-line settings of the load tool.</summary>
 public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string Transport, int Pairs, int Messages, int Window, ulong FirstUid, string Scenario = "chat", int Members = 1000, int Online = 200)
 {
-    public const string Usage = "usage: OrleansIm.Load [--scenario chat|group] [--host 127.0.0.1] [--tcp 9002] [--http 8002] [--transport tcp|ws|mixed] [--messages 200] [--first-uid N]\n" +
+    public const string Usage = "usage: OrleansIm.Load [--scenario chat|group|room] [--host 127.0.0.1] [--tcp 9002] [--http 8002] [--transport tcp|ws|mixed] [--messages 200] [--first-uid N]\n" +
         "  chat:  [--pairs 50] [--window 1]   one sender and one receiver per pair\n" +
-        "  group: [--members 1000] [--online 200]   one owner sends to a group; --online members are connected";
+        "  group: [--members 1000] [--online 200]   one owner sends to a group; --online members are connected\n" +
+        "  room:  [--online 1000]   --online sessions join one room; its owner sends ROOM-BC";
 
     public static LoadOptions Parse(string[] args)
     {
@@ -25,14 +26,14 @@ public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string 
                 "--messages" => options with { Messages = Int(value) },
                 "--window" => options with { Window = Int(value) },
                 "--first-uid" => options with { FirstUid = ulong.Parse(value, CultureInfo.InvariantCulture) },
-                "--scenario" => value is "chat" or "group" ? options with { Scenario = value } : throw new ArgumentException(Usage),
+                "--scenario" => value is "chat" or "group" or "room" ? options with { Scenario = value } : throw new ArgumentException(Usage),
                 "--members" => options with { Members = Int(value) },
                 "--online" => options with { Online = Int(value) },
                 _ => throw new ArgumentException(Usage),
             };
         }
 
-        if (args.Length % 2 != 0 || options.Pairs < 1 || options.Messages < 1 || options.Window < 1 || options.Online < 1 || options.Online >= options.Members)
+        if (args.Length % 2 != 0 || options.Pairs < 1 || options.Messages < 1 || options.Window < 1 || options.Online < 1 || (options.Scenario == "group" && options.Online >= options.Members))
         {
             throw new ArgumentException(Usage);
         }

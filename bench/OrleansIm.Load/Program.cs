@@ -11,6 +11,13 @@ catch (ArgumentException ex)
     return 2;
 }
 
+if (options.Scenario == "room")
+{
+    var roomReport = await new RoomLoad(options).RunAsync();
+    Console.WriteLine(roomReport);
+    return roomReport.Lost == 0 ? 0 : 1;
+}
+
 if (options.Scenario == "group")
 {
     var groupReport = await new GroupLoad(options).RunAsync();
