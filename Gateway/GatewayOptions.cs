@@ -48,6 +48,12 @@ public sealed class GatewayOptions
     [Range(1, 1_000_000)]
     public int RequestBurst { get; set; } = 400;
 
+    /// <summary>Address clients should use to reach this node (LSND-INFO, /api/iplist); empty = the listen address, or 127.0.0.1 when listening on all.</summary>
+    public string PublicAddress { get; set; } = "";
+
+    /// <summary>How often this node reports its listeners and user count to the node directory.</summary>
+    public TimeSpan ReportInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>After a silo dies, when this node registers its sessions with their user grains a second time.</summary>
     public TimeSpan SessionRecheckDelay { get; set; } = TimeSpan.FromSeconds(5);
 

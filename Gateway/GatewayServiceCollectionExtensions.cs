@@ -27,6 +27,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<ICommandModule, ContactCommands>();
         services.AddSingleton<ICommandModule, GroupCommands>();
         services.AddSingleton<ICommandModule, RoomCommands>();
+        services.AddSingleton<ICommandModule, PushCommands>();
+        services.AddSingleton<Diagnostics.ImMetrics>();
         services.AddSingleton<CommandRouter>();
         services.AddSingleton<ConnectionServices>();
         services.AddSingleton<TcpConnectionHandler>();
@@ -38,6 +40,7 @@ public static class GatewayServiceCollectionExtensions
         app.UseWebSockets();
         app.Map(WebSocketEndpoint.Path, (Microsoft.AspNetCore.Http.HttpContext context, ConnectionServices services) => WebSocketEndpoint.HandleAsync(context, services));
         app.MapTokenEndpoints(app.Environment);
+        app.MapAdminEndpoints();
         app.MapGet("/healthz", () => Microsoft.AspNetCore.Http.Results.Text("ok"));
         return app;
     }

@@ -47,4 +47,13 @@ public interface IGatewayNode : IGrainObserver
     [OneWay]
     [Alias("RemoveFromRoom")]
     Task RemoveFromRoom(ulong rid, long[] connectionIds, byte[] frame);
+
+    /// <summary>Writes one encoded frame to every logged-in session of this node (BC).</summary>
+    [OneWay]
+    [Alias("DeliverToAll")]
+    Task DeliverToAll(byte[] frame);
+
+    /// <summary>Connections, logged-in sessions and distinct users on this node now.</summary>
+    [Alias("GetStats")]
+    Task<NodeStats> GetStats();
 }

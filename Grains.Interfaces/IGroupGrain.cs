@@ -53,4 +53,8 @@ public interface IGroupGrain : IGrainWithIntegerKey
     /// <summary>The members ordered by uid (0 when the group does not exist).</summary>
     [Alias("GetMembers")]
     Task<IReadOnlyList<ulong>> GetMembers();
+
+    /// <summary>All members as GROUP-USR-LIST would list them, for the admin API.</summary>
+    [Alias("DescribeMembers")]
+    Task<GroupMemberPage> DescribeMembers();
 }

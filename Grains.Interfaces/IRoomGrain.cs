@@ -46,4 +46,8 @@ public interface IRoomGrain : IGrainWithIntegerKey
     /// <summary>The number of sessions in the room; 0 with code 20015 when it does not exist.</summary>
     [Alias("CountSessions")]
     Task<(uint Code, uint Count)> CountSessions();
+
+    /// <summary>The admin API bans (kicking the user's sessions out) or unbans a user; 20015 without the room.</summary>
+    [Alias("SetBanned")]
+    Task<uint> SetBanned(ulong target, bool banned);
 }

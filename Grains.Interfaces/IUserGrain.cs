@@ -114,4 +114,12 @@ public interface IUserGrain : IGrainWithIntegerKey
     /// <summary>Records how far a SYNC delivered the log of <paramref name="gid"/>.</summary>
     [Alias("SetGroupCursor")]
     Task SetGroupCursor(ulong gid, ulong seq);
+
+    /// <summary>A P2P push from the admin API: stored in the inbox (so SYNC delivers it later) and pushed; returns its seq.</summary>
+    [Alias("PushP2P")]
+    Task<ulong> PushP2P(byte[] body);
+
+    /// <summary>Sends KICK with <paramref name="code"/> to every live session; returns how many.</summary>
+    [Alias("KickAll")]
+    Task<int> KickAll(uint code);
 }

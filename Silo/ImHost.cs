@@ -4,8 +4,13 @@ using Orleans.Configuration;
 using GatewayOptions = OrleansIm.Gateway.GatewayOptions;
 using OrleansIm.Gateway;
 using OrleansIm.Gateway.Transport;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Npgsql;
+using OpenTelemetry.Metrics;
+using OrleansIm.Gateway.Diagnostics;
+using OrleansIm.Silo.Health;
 using OrleansIm.Grains;
+using OrleansIm.Grains.Directories;
 using OrleansIm.Grains.Groups;
 using OrleansIm.Grains.Rooms;
 using OrleansIm.Grains.Storage;
@@ -22,6 +27,8 @@ namespace OrleansIm.Silo;
 public static partial class ImHost
 {
     public const string PostgresConnectionName = "Postgres";
+
+    private const string ReadyTag = "ready";
 
     /// <summary>Builds the application; <paramref name="configure"/> lets tests add configuration on top.</summary>
     public static WebApplication Build(string[] args, Action<IConfigurationBuilder>? configure = null)
@@ -40,6 +47,7 @@ public static partial class ImHost
 
         builder.Services.AddOptions<SiloOptions>().Bind(builder.Configuration.GetSection(SiloOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<UserOptions>().Bind(builder.Configuration.GetSection(UserOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<NodeDirectoryOptions>().Bind(builder.Configuration.GetSection(NodeDirectoryOptions.Section));
         builder.Services.AddOptions<RoomOptions>().Bind(builder.Configuration.GetSection(RoomOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<GroupOptions>().Bind(builder.Configuration.GetSection(GroupOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<MessageStoreOptions>().Bind(builder.Configuration.GetSection(MessageStoreOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -86,6 +94,15 @@ public static partial class ImHost
         });
 
         builder.Services.AddImGateway(builder.Configuration);
+        builder.Services.AddOpenApi();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(ImMetrics.MeterName, "Microsoft.Orleans")
+            .AddPrometheusExporter());
+        var health = builder.Services.AddHealthChecks().AddCheck<GatewayHealthCheck>("gateway", tags: [ReadyTag]);
+        if (durable)
+        {
+            health.AddCheck<PostgresHealthCheck>("postgres", tags: [ReadyTag]);
+        }
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var address = IPAddress.Parse(gateway.ListenAddress);
@@ -95,6 +112,9 @@ public static partial class ImHost
 
         var app = builder.Build();
         app.MapImGateway();
+        app.MapOpenApi();
+        app.MapPrometheusScrapingEndpoint();
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
         LogMode(app.Logger, durable ? "PostgreSQL (durable, clustered)" : "embedded (single silo, in-memory)",
             gateway.HttpPort, gateway.TcpPort, silo.SiloPort, silo.GatewayPort);
         return app;

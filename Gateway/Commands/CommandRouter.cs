@@ -14,10 +14,12 @@ public sealed partial class CommandRouter
 {
     private readonly Dictionary<uint, Route> _routes = [];
     private readonly ILogger<CommandRouter> _logger;
+    private readonly Diagnostics.ImMetrics _metrics;
 
-    public CommandRouter(IEnumerable<ICommandModule> modules, ILogger<CommandRouter> logger)
+    public CommandRouter(IEnumerable<ICommandModule> modules, Diagnostics.ImMetrics metrics, ILogger<CommandRouter> logger)
     {
         _logger = logger;
+        _metrics = metrics;
         foreach (var module in modules)
         {
             module.Register(this);
@@ -79,9 +81,11 @@ public sealed partial class CommandRouter
 
         private async ValueTask Run(ImConnection connection, FrameHeader header)
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 await handler(connection, header);
+                router._metrics.Handled(header.Type, started);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -132,6 +136,7 @@ public sealed partial class CommandRouter
 
         private void Refuse(ImConnection connection, in FrameHeader header, TRequest request, uint code)
         {
+            router._metrics.Error(code);
             if (errorAck is null)
             {
                 connection.SendExcept(code, header.Type, header.Serial);
@@ -144,9 +149,11 @@ public sealed partial class CommandRouter
 
         private async ValueTask Run(ImConnection connection, FrameHeader header, TRequest request)
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 await handler(connection, header, request);
+                router._metrics.Handled(header.Type, started);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

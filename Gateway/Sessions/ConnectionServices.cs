@@ -10,6 +10,7 @@ public sealed class ConnectionServices(
     CommandRouter router,
     IOptions<GatewayOptions> options,
     TimeProvider time,
+    Diagnostics.ImMetrics metrics,
     ILogger<ImConnection> logger)
 {
     public GatewayNode Node { get; } = node;
@@ -21,4 +22,6 @@ public sealed class ConnectionServices(
     public TimeProvider Time { get; } = time;
 
     public ILogger<ImConnection> Logger { get; } = logger;
+
+    public Diagnostics.ImMetrics Metrics { get; } = metrics;
 }

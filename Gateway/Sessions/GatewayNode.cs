@@ -26,6 +26,7 @@ public sealed partial class GatewayNode(
     private const int MaxReRegisterAttempts = 6;
     private long _lastConnectionId;
     private ITimer? _sweep;
+    private ITimer? _report;
     private readonly CancellationTokenSource _stopping = new();
     private Task _watchingMembership = Task.CompletedTask;
 
@@ -47,6 +48,8 @@ public sealed partial class GatewayNode(
         await RegisterInDirectoryAsync();
         _sweep = time.CreateTimer(_ => Sweep(), null, _options.SweepInterval, _options.SweepInterval);
         _watchingMembership = WatchMembershipAsync(_stopping.Token);
+        await ReportAsync();
+        _report = time.CreateTimer(_ => ReportAsync().Ignore(), null, _options.ReportInterval, _options.ReportInterval);
         LogStarted(logger, Nid);
     }
 
@@ -54,6 +57,7 @@ public sealed partial class GatewayNode(
     {
         IsStopping = true;
         _sweep?.Dispose();
+        _report?.Dispose();
         _stopping.Cancel();
         await _watchingMembership;
         foreach (var connection in _connections.Values)
@@ -62,7 +66,54 @@ public sealed partial class GatewayNode(
         }
     }
 
-    public void Dispose() => _sweep?.Dispose();
+    public void Dispose()
+    {
+        _sweep?.Dispose();
+        _report?.Dispose();
+    }
+
+    /// <summary>The same reports an external node sends (LSND-INFO per listener, LSND-USR-NUM), made for this node.</summary>
+    private async Task ReportAsync()
+    {
+        try
+        {
+            var directory = grains.GetGrain<INodeDirectoryGrain>(0);
+            var address = PublicAddress();
+            await directory.ReportListener(Nid, new NodeListener(1, "", "", address, (uint)_options.TcpPort));
+            await directory.ReportListener(Nid, new NodeListener(2, "", "", address, (uint)_options.HttpPort));
+            await directory.ReportUsers(Nid, (uint)_connections.Values.Count(c => c.Session is not null));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The next report tries again; until then the directory may drop this node.
+            LogReportFailed(logger, ex, Nid);
+        }
+    }
+
+    private string PublicAddress() =>
+        _options.PublicAddress.Length > 0 ? _options.PublicAddress
+        : _options.ListenAddress is "0.0.0.0" or "::" ? "127.0.0.1"
+        : _options.ListenAddress;
+
+    public Task DeliverToAll(byte[] frame)
+    {
+        var shared = OutboundFrame.Shared(frame);
+        foreach (var connection in _connections.Values)
+        {
+            if (connection.Session is not null)
+            {
+                connection.Post(shared);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<NodeStats> GetStats()
+    {
+        var sessions = _connections.Values.Count(c => c.Session is not null);
+        return Task.FromResult(new NodeStats(Nid, _connections.Count, sessions, _byUser.Count));
+    }
 
     public long NextConnectionId() => Interlocked.Increment(ref _lastConnectionId);
 
@@ -333,6 +384,9 @@ public sealed partial class GatewayNode(
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Gateway node {Nid}: registering in the gateway directory failed")]
     private static partial void LogDirectoryRegisterFailed(ILogger logger, Exception ex, uint nid);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Gateway node {Nid}: reporting to the node directory failed")]
+    private static partial void LogReportFailed(ILogger logger, Exception ex, uint nid);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Could not end session uid {Uid} sid {Sid} in its user grain")]
     private static partial void LogOfflineFailed(ILogger logger, Exception ex, ulong uid, ulong sid);

@@ -117,8 +117,11 @@ public sealed partial class ImConnection
     public void Reply(in FrameHeader request, uint type, IMessage? body) =>
         Post(OutboundFrame.Message(type, request.Serial, body));
 
-    public void SendExcept(uint code, uint cmd, ulong serial) =>
+    public void SendExcept(uint code, uint cmd, ulong serial)
+    {
+        _services.Metrics.Error(code);
         Post(OutboundFrame.Message(Cmd.Except, serial, new Except { Code = code, Errmsg = ResultCode.Message(code), Cmd = cmd, Serial = serial }));
+    }
 
     /// <summary>Stops reading; what is queued is still sent, then the connection closes.</summary>
     public void Close() => _closing.Cancel();
@@ -164,6 +167,7 @@ public sealed partial class ImConnection
     public async Task RunAsync()
     {
         _services.Node.Add(this);
+        _services.Metrics.ConnectionOpened(_transport.Name);
         var writing = WriteLoopAsync();
         try
         {
@@ -189,6 +193,7 @@ public sealed partial class ImConnection
             await _services.Node.RemoveAsync(this);
             await FinishWritingAsync(writing);
             await _transport.Input.CompleteAsync();
+            _services.Metrics.ConnectionClosed(_transport.Name);
         }
     }
 
@@ -205,6 +210,7 @@ public sealed partial class ImConnection
                 while (reader.TryRead(ref buffer, out var frame))
                 {
                     Volatile.Write(ref _lastInboundAt, _services.Time.GetTimestamp());
+                    _services.Metrics.FrameIn(frame.Header.Type);
                     await _services.Router.DispatchAsync(this, frame);
                     if (_closing.IsCancellationRequested)
                     {
@@ -235,6 +241,7 @@ public sealed partial class ImConnection
                 while (reader.TryRead(out var frame))
                 {
                     _transport.Write(frame, Session?.Sid ?? 0, nid);
+                    _services.Metrics.FrameOut(frame.Type);
                 }
 
                 if (!await _transport.FlushAsync(CancellationToken.None))

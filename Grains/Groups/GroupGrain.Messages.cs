@@ -35,6 +35,8 @@ public sealed partial class GroupGrain
             ? await store.ReadAsync(LogKind.Group, Gid, afterSeq, Math.Clamp(max, 1, _options.MaxLogPage))
             : [];
 
+    public Task<GroupMemberPage> DescribeMembers() => ListMembers(S.Owner, 0, 0);
+
     public Task<GroupMemberPage> ListMembers(ulong caller, uint offset, uint num)
     {
         if (!S.Exists)

@@ -90,6 +90,38 @@ public sealed partial class RoomGrain
         return ResultCode.Ok;
     }
 
+    public async Task<uint> SetBanned(ulong target, bool banned)
+    {
+        if (!S.Exists)
+        {
+            return ResultCode.NotFound;
+        }
+
+        if (banned == S.Banned.Contains(target))
+        {
+            return banned ? ResultCode.AlreadyExists : ResultCode.NotFound;
+        }
+
+        await ChangeStateAsync(s =>
+        {
+            if (banned)
+            {
+                s.Banned.Add(target);
+            }
+            else
+            {
+                s.Banned.Remove(target);
+            }
+        });
+        if (banned)
+        {
+            Evict(_sessions.Where(s => s.Value.Uid == target).Select(s => s.Key), Encode(Cmd.RoomKick, new RoomKick { Uid = target, Rid = Rid }));
+            DeliverToRoom(0, Encode(Cmd.RoomKickNtc, new RoomKickNtc { Uid = target, Rid = Rid }), except: null);
+        }
+
+        return ResultCode.Ok;
+    }
+
     public Task<(uint Code, uint Bucket)> Chat(SessionAddress session, byte[] body)
     {
         if (!S.Exists)

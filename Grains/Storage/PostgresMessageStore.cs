@@ -23,8 +23,11 @@ public sealed partial class PostgresMessageStore : IMessageStore, IAsyncDisposab
     private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>();
     private readonly Task[] _writers;
 
-    public PostgresMessageStore(NpgsqlDataSource dataSource, IOptions<MessageStoreOptions> options, ILogger<PostgresMessageStore> logger)
+    private readonly System.Diagnostics.Metrics.Histogram<double>? _appendLatency;
+
+    public PostgresMessageStore(NpgsqlDataSource dataSource, IOptions<MessageStoreOptions> options, ILogger<PostgresMessageStore> logger, System.Diagnostics.Metrics.IMeterFactory? meters = null)
     {
+        _appendLatency = meters?.Create(new System.Diagnostics.Metrics.MeterOptions("OrleansIm")).CreateHistogram<double>("im.store.append.duration", unit: "ms", description: "From an append's request to its commit");
         _dataSource = dataSource;
         _options = options.Value;
         _logger = logger;
@@ -33,7 +36,7 @@ public sealed partial class PostgresMessageStore : IMessageStore, IAsyncDisposab
 
     public Task<AppendResult> AppendAsync(LogAppend entry, CancellationToken cancellationToken = default)
     {
-        var pending = new PendingAppend(entry, new TaskCompletionSource<AppendResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new PendingAppend(entry, new TaskCompletionSource<AppendResult>(TaskCreationOptions.RunContinuationsAsynchronously), System.Diagnostics.Stopwatch.GetTimestamp());
         if (!_queue.Writer.TryWrite(pending))
         {
             throw new InvalidOperationException("the message store is shut down");
@@ -142,6 +145,7 @@ public sealed partial class PostgresMessageStore : IMessageStore, IAsyncDisposab
         {
             if (results[i] is { } result)
             {
+                _appendLatency?.Record(System.Diagnostics.Stopwatch.GetElapsedTime(batch[i].Queued).TotalMilliseconds);
                 batch[i].Result.TrySetResult(result);
             }
             else
@@ -154,7 +158,7 @@ public sealed partial class PostgresMessageStore : IMessageStore, IAsyncDisposab
 
     private static LogSql SqlOf(LogKind kind) => kind == LogKind.Inbox ? Inbox : Group;
 
-    private sealed record PendingAppend(LogAppend Entry, TaskCompletionSource<AppendResult> Result);
+    private sealed record PendingAppend(LogAppend Entry, TaskCompletionSource<AppendResult> Result, long Queued);
 
     [LoggerMessage(EventId = 8001, Level = LogLevel.Error, Message = "Writing a batch of {Count} inbox appends failed")]
     private static partial void LogBatchFailed(ILogger logger, Exception ex, int count);

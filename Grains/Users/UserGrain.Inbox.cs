@@ -34,6 +34,12 @@ public sealed partial class UserGrain
         return appended.Seq;
     }
 
+    public async Task<ulong> PushP2P(byte[] body)
+    {
+        var appended = await AppendAsync(Cmd.P2P, 0, 0, body, messageId: 0, pushExceptSid: 0);
+        return appended.Seq;
+    }
+
     public async Task<ulong> AllocateSerials(uint count)
     {
         var before = state.State.SerialHighWater;

@@ -119,6 +119,17 @@ public sealed partial class UserGrain(
         }
     }
 
+    public Task<int> KickAll(uint code)
+    {
+        foreach (var session in _sessions.Values)
+        {
+            session.Address.Node.Kick(session.Address.ConnectionId, code).Ignore();
+        }
+
+        // Each kicked connection ends its session as it closes.
+        return Task.FromResult(_sessions.Count);
+    }
+
     public Task<IReadOnlyList<SessionInfo>> GetSessions() =>
         Task.FromResult<IReadOnlyList<SessionInfo>>([.. _sessions.Values]);
 

@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using OrleansIm.Protocol;
+
+namespace OrleansIm.Gateway.Diagnostics;
+
+/// <summary>The gateway's metrics (meter <c>OrleansIm</c>), exported in Prometheus text at <c>/metrics</c>.</summary>
+public sealed class ImMetrics : IDisposable
+{
+    public const string MeterName = "OrleansIm";
+
+    private readonly Meter _meter;
+    private readonly UpDownCounter<long> _connections;
+    private readonly Counter<long> _framesIn;
+    private readonly Counter<long> _framesOut;
+    private readonly Counter<long> _errors;
+    private readonly Histogram<double> _requestDuration;
+
+    public ImMetrics(IMeterFactory meters)
+    {
+        _meter = meters.Create(MeterName);
+        _connections = _meter.CreateUpDownCounter<long>("im.connections", description: "Open client connections, by transport");
+        _framesIn = _meter.CreateCounter<long>("im.frames.in", description: "Frames received, by command");
+        _framesOut = _meter.CreateCounter<long>("im.frames.out", description: "Frames written to clients, by command");
+        _errors = _meter.CreateCounter<long>("im.errors", description: "Refusals and errors sent to clients, by code");
+        _requestDuration = _meter.CreateHistogram<double>("im.request.duration", unit: "ms", description: "Time to handle a request, by command");
+    }
+
+    public void ConnectionOpened(string transport) => _connections.Add(1, new KeyValuePair<string, object?>("transport", transport));
+
+    public void ConnectionClosed(string transport) => _connections.Add(-1, new KeyValuePair<string, object?>("transport", transport));
+
+    public void FrameIn(uint cmd) => _framesIn.Add(1, new KeyValuePair<string, object?>("command", CommandTable.NameOf(cmd)));
+
+    public void FrameOut(uint cmd) => _framesOut.Add(1, new KeyValuePair<string, object?>("command", CommandTable.NameOf(cmd)));
+
+    public void Error(uint code) => _errors.Add(1, new KeyValuePair<string, object?>("code", code));
+
+    public void Handled(uint cmd, long startTimestamp) =>
+        _requestDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds, new KeyValuePair<string, object?>("command", CommandTable.NameOf(cmd)));
+
+    public void Dispose() => _meter.Dispose();
+}
