@@ -37,7 +37,8 @@ public static class AdminEndpoints
         admin.MapPost("/push/broadcast", BroadcastAsync).WithName("PushBroadcast");
         admin.MapPost("/push/users/{uid}", PushToUserAsync).WithName("PushToUser");
         admin.MapPost("/users/{uid}/kick", KickUserAsync).WithName("KickUser");
-        admin.MapPost("/rooms", CreateRoomAsync).WithName("CreateRoom");
+        // The body is read inside the handler, so that a missing token is refused (401) before the body is judged.
+        admin.MapPost("/rooms", CreateRoomAsync).Accepts<RoomCreateRequest>("application/json").WithName("CreateRoom");
         admin.MapPut("/rooms/{rid}/bans/{uid}", (ulong rid, ulong uid, IGrainFactory grains) => SetBanAsync(grains, rid, uid, true)).WithName("BanFromRoom");
         admin.MapDelete("/rooms/{rid}/bans/{uid}", (ulong rid, ulong uid, IGrainFactory grains) => SetBanAsync(grains, rid, uid, false)).WithName("UnbanFromRoom");
         admin.MapPost("/rooms/{rid}/broadcast", RoomBroadcastAsync).WithName("RoomBroadcast");
@@ -80,9 +81,19 @@ public static class AdminEndpoints
     private static async Task<IResult> KickUserAsync(ulong uid, IGrainFactory grains) =>
         Results.Ok(new { sessions = await grains.GetGrain<IUserGrain>((long)uid).KickAll(AdminKickCode) });
 
-    private static async Task<IResult> CreateRoomAsync(RoomCreateRequest request, IGrainFactory grains)
+    private static async Task<IResult> CreateRoomAsync(HttpContext context, IGrainFactory grains)
     {
-        if (request.Owner == 0)
+        RoomCreateRequest? request;
+        try
+        {
+            request = await context.Request.ReadFromJsonAsync<RoomCreateRequest>(context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            request = null;
+        }
+
+        if (request is null || request.Owner == 0)
         {
             return Results.BadRequest(new { error = "owner must be non-zero" });
         }
