@@ -7,6 +7,7 @@ using OrleansIm.Gateway.Transport;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Npgsql;
 using OpenTelemetry.Metrics;
+using Orleans.Dashboard;
 using OrleansIm.Gateway.Diagnostics;
 using OrleansIm.Silo.Health;
 using OrleansIm.Grains;
@@ -66,6 +67,11 @@ public static partial class ImHost
 
         builder.UseOrleans(orleans =>
         {
+            if (silo.DashboardEnabled)
+            {
+                orleans.AddDashboard();
+            }
+
             if (durable)
             {
                 orleans.Configure<ClusterOptions>(o =>
@@ -114,6 +120,10 @@ public static partial class ImHost
         app.MapImGateway();
         app.MapOpenApi();
         app.MapPrometheusScrapingEndpoint();
+        if (silo.DashboardEnabled)
+        {
+            app.MapOrleansDashboard(silo.DashboardPath);
+        }
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
         LogMode(app.Logger, durable ? "PostgreSQL (durable, clustered)" : "embedded (single silo, in-memory)",
             gateway.HttpPort, gateway.TcpPort, silo.SiloPort, silo.GatewayPort);

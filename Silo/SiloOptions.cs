@@ -26,4 +26,9 @@ public sealed class SiloOptions
     /// <summary>The address other silos reach this one at (PostgreSQL mode).</summary>
     [Required]
     public string AdvertisedIP { get; set; } = "127.0.0.1";
+
+    /// <summary>Serves the Orleans Dashboard at <see cref="DashboardPath"/> when true (no authentication of its own: expose it only to operators).</summary>
+    public bool DashboardEnabled { get; set; }
+
+    public string DashboardPath { get; set; } = "/dashboard";
 }
