@@ -188,31 +188,9 @@ public sealed class AdminApiTests(EmbeddedServerFixture fixture)
     }
 
     [Fact]
-    public async Task Metrics_move_under_load_and_the_openapi_document_lists_the_api()
+    public async Task The_openapi_document_lists_the_api_and_the_server_is_ready()
     {
         using var http = Http();
-        await using (var client = await Server.LoginAsync("tcp", Ids.Next()))
-        {
-            for (int i = 0; i < 20; i++)
-            {
-                await client.AssertAliveAsync();
-            }
-        }
-
-        var before = PingCount(await ScrapeAsync(http));
-        await using (var client = await Server.LoginAsync("ws", Ids.Next()))
-        {
-            for (int i = 0; i < 30; i++)
-            {
-                await client.AssertAliveAsync();
-            }
-        }
-
-        await Transports.EventuallyAsync(async () => PingCount(await ScrapeAsync(http)) >= before + 30, "the PING counter to move by 30");
-        var text = await ScrapeAsync(http);
-        Assert.Contains("im_connections", text);
-        Assert.Contains("im_request_duration", text);
-
         var openApi = await http.GetStringAsync("/openapi/v1.json");
         foreach (var path in new[] { "/api/push/broadcast", "/api/push/users/{uid}", "/api/users/{uid}/kick", "/api/rooms", "/api/stats", "/api/nodes", "/api/iplist", "/api/tokens" })
         {
@@ -220,14 +198,6 @@ public sealed class AdminApiTests(EmbeddedServerFixture fixture)
         }
 
         Assert.Equal("Healthy", await http.GetStringAsync("/readyz"));
-    }
-
-    private static async Task<string> ScrapeAsync(HttpClient http) => await http.GetStringAsync("/metrics");
-
-    private static double PingCount(string metrics)
-    {
-        var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith("im_frames_in_total{", StringComparison.Ordinal) && l.Contains("command=\"PING\""));
-        return line is null ? 0 : double.Parse(line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private string AdminToken() => Server.Token(1, role: Roles.Admin);
