@@ -15,6 +15,7 @@ public sealed class ImMetrics : IDisposable
     private readonly Counter<long> _framesOut;
     private readonly Counter<long> _errors;
     private readonly Histogram<double> _requestDuration;
+    private readonly Histogram<double> _deliveryDuration;
 
     public ImMetrics(IMeterFactory meters)
     {
@@ -24,6 +25,7 @@ public sealed class ImMetrics : IDisposable
         _framesOut = _meter.CreateCounter<long>("im.frames.out", description: "Frames written to clients, by command");
         _errors = _meter.CreateCounter<long>("im.errors", description: "Refusals and errors sent to clients, by code");
         _requestDuration = _meter.CreateHistogram<double>("im.request.duration", unit: "ms", description: "Time to handle a request, by command");
+        _deliveryDuration = _meter.CreateHistogram<double>("im.delivery.duration", unit: "ms", description: "Time a frame waited in a connection's outbound queue before it was written");
     }
 
     public void ConnectionOpened(string transport) => _connections.Add(1, new KeyValuePair<string, object?>("transport", transport));
@@ -32,7 +34,14 @@ public sealed class ImMetrics : IDisposable
 
     public void FrameIn(uint cmd) => _framesIn.Add(1, new KeyValuePair<string, object?>("command", CommandTable.NameOf(cmd)));
 
-    public void FrameOut(uint cmd) => _framesOut.Add(1, new KeyValuePair<string, object?>("command", CommandTable.NameOf(cmd)));
+    public void FrameOut(uint cmd, long queuedAt)
+    {
+        _framesOut.Add(1, new KeyValuePair<string, object?>("command", CommandTable.NameOf(cmd)));
+        if (queuedAt != 0)
+        {
+            _deliveryDuration.Record(Stopwatch.GetElapsedTime(queuedAt).TotalMilliseconds);
+        }
+    }
 
     public void Error(uint code) => _errors.Add(1, new KeyValuePair<string, object?>("code", code));
 

@@ -72,7 +72,7 @@ public sealed partial class ImConnection
     /// <summary>Queues a frame. A full queue means the client cannot keep up: it is disconnected.</summary>
     public bool Post(in OutboundFrame frame)
     {
-        if (_outbound.Writer.TryWrite(frame))
+        if (_outbound.Writer.TryWrite(frame.Queued(System.Diagnostics.Stopwatch.GetTimestamp())))
         {
             return true;
         }
@@ -241,7 +241,7 @@ public sealed partial class ImConnection
                 while (reader.TryRead(out var frame))
                 {
                     _transport.Write(frame, Session?.Sid ?? 0, nid);
-                    _services.Metrics.FrameOut(frame.Type);
+                    _services.Metrics.FrameOut(frame.Type, frame.QueuedAt);
                 }
 
                 if (!await _transport.FlushAsync(CancellationToken.None))

@@ -14,17 +14,24 @@ public readonly struct OutboundFrame
     private readonly IMessage? _body;
     private readonly byte[]? _encoded;
 
-    private OutboundFrame(uint type, ulong serial, IMessage? body, byte[]? encoded)
+    private OutboundFrame(uint type, ulong serial, IMessage? body, byte[]? encoded, long queuedAt = 0)
     {
         Type = type;
         Serial = serial;
         _body = body;
         _encoded = encoded;
+        QueuedAt = queuedAt;
     }
 
     public uint Type { get; }
 
     public ulong Serial { get; }
+
+    /// <summary>When the frame entered a connection's queue (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    public long QueuedAt { get; }
+
+    /// <summary>The same frame, marked with the time it is queued.</summary>
+    public OutboundFrame Queued(long timestamp) => new(Type, Serial, _body, _encoded, timestamp);
 
     public static OutboundFrame Message(uint type, ulong serial, IMessage? body) => new(type, serial, body, null);
 

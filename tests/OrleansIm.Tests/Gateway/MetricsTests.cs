@@ -33,6 +33,7 @@ public sealed class MetricsTests
             }, () => "the counters to move:\n" + string.Join('\n', text.Split('\n').Where(l => l.StartsWith("im_", StringComparison.Ordinal))));
 
             Assert.Contains("im_request_duration", text);
+            Assert.Contains("im_delivery_duration", text);
         }
     }
 

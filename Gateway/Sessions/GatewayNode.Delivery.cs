@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using OrleansIm.Grains.Interfaces;
+
+namespace OrleansIm.Gateway.Sessions;
+
+/// <summary>The push path: frames from grains written to this node's connections, by connection, user or room.</summary>
+public sealed partial class GatewayNode
+{
+    public Task DeliverToAll(byte[] frame)
+    {
+        var shared = OutboundFrame.Shared(frame);
+        foreach (var connection in _connections.Values)
+        {
+            if (connection.Session is not null)
+            {
+                connection.Post(shared);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task Deliver(byte[] frame, long[] connectionIds, uint pushClass)
+    {
+        var shared = OutboundFrame.Shared(frame);
+        foreach (var id in connectionIds)
+        {
+            if (_connections.TryGetValue(id, out var connection) && (pushClass == 0 || connection.IsSubscribed(pushClass)))
+            {
+                connection.Post(shared);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task DeliverToUsers(byte[] frame, ulong[] uids, long exceptConnectionId)
+    {
+        var shared = OutboundFrame.Shared(frame);
+        foreach (var uid in uids)
+        {
+            if (_byUser.TryGetValue(uid, out var sessions))
+            {
+                foreach (var connection in sessions.Values)
+                {
+                    if (connection.Id != exceptConnectionId)
+                    {
+                        connection.Post(shared);
+                    }
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public void JoinRoomLocally(ulong rid, ImConnection connection, uint bucket)
+    {
+        connection.Rooms[rid] = bucket;
+        _rooms.GetOrAdd(rid, _ => new())[connection.Id] = (connection, bucket);
+    }
+
+    public void LeaveRoomLocally(ulong rid, ImConnection connection)
+    {
+        connection.Rooms.TryRemove(rid, out _);
+        if (_rooms.TryGetValue(rid, out var members))
+        {
+            members.TryRemove(connection.Id, out _);
+            if (members.IsEmpty)
+            {
+                _rooms.TryRemove(new KeyValuePair<ulong, ConcurrentDictionary<long, (ImConnection, uint)>>(rid, members));
+            }
+        }
+    }
+
+    public Task DeliverToRoom(ulong rid, uint bucket, byte[] frame, long exceptConnectionId, uint pushClass)
+    {
+        if (_rooms.TryGetValue(rid, out var members))
+        {
+            var shared = OutboundFrame.Shared(frame);
+            foreach (var (id, (connection, inBucket)) in members)
+            {
+                if (id != exceptConnectionId && (bucket == 0 || bucket == inBucket) && (pushClass == 0 || connection.IsSubscribed(pushClass)))
+                {
+                    connection.Post(shared);
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task RemoveFromRoom(ulong rid, long[] connectionIds, byte[] frame)
+    {
+        var shared = OutboundFrame.Shared(frame);
+        foreach (var id in connectionIds)
+        {
+            if (_connections.TryGetValue(id, out var connection))
+            {
+                LeaveRoomLocally(rid, connection);
+                connection.Post(shared);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<ulong[]> FindLocalUsers(ulong[] uids) =>
+        Task.FromResult(uids.Where(uid => _byUser.TryGetValue(uid, out var sessions) && !sessions.IsEmpty).ToArray());
+}
