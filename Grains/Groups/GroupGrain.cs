@@ -125,21 +125,7 @@ public sealed partial class GroupGrain(
         Deliver(FrameWriter.EncodeRaw(cmd, FrameHeader.FlagSystem, 0, 0, appended.Seq, body));
     }
 
-    /// <summary>Applies a change to the persisted state and writes it; a failed write restores the state before.</summary>
-    private async Task ChangeStateAsync(Action<GroupState> change)
-    {
-        var before = S.Clone();
-        change(S);
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            state.State = before;
-            throw;
-        }
-    }
+    private Task ChangeStateAsync(Action<GroupState> change) => state.ChangeAsync(change);
 
     private IUserGrain User(ulong uid) => GrainFactory.GetGrain<IUserGrain>((long)uid);
 

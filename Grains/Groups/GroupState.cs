@@ -2,7 +2,7 @@ namespace OrleansIm.Grains.Groups;
 
 /// <summary>A group's persisted state. The owner is also in <see cref="Members"/>; managers are members too.</summary>
 [GenerateSerializer, Alias("im.GroupState")]
-public sealed class GroupState
+public sealed class GroupState : ICopyableState<GroupState>
 {
     [Id(0)]
     public bool Exists { get; set; }

@@ -156,20 +156,7 @@ public sealed partial class RoomGrain(
         }
     }
 
-    private async Task ChangeStateAsync(Action<RoomState> change)
-    {
-        var before = S.Clone();
-        change(S);
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            state.State = before;
-            throw;
-        }
-    }
+    private Task ChangeStateAsync(Action<RoomState> change) => state.ChangeAsync(change);
 
     private static byte[] Encode(uint cmd, IMessage body) => FrameWriter.Encode(cmd, FrameHeader.FlagSystem, 0, 0, 0, body);
 }

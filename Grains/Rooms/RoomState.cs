@@ -2,7 +2,7 @@ namespace OrleansIm.Grains.Rooms;
 
 /// <summary>What a room keeps across restarts. Who is in the room is not kept: membership is per session.</summary>
 [GenerateSerializer, Alias("im.RoomState")]
-public sealed class RoomState
+public sealed class RoomState : ICopyableState<RoomState>
 {
     [Id(0)]
     public bool Exists { get; set; }

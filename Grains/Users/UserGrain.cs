@@ -147,18 +147,10 @@ public sealed partial class UserGrain(
     /// <summary>Applies a change to the persisted state and writes it; a failed write restores the state before.</summary>
     private async Task ChangeStateAsync(Action<UserState> change)
     {
-        var before = state.State.Clone();
-        change(state.State);
-        try
-        {
-            await state.WriteStateAsync();
-            _persistedCursor = state.State.DeliveryCursor;
-        }
-        catch
-        {
-            state.State = before;
-            throw;
-        }
+        await state.ChangeAsync(change);
+
+        // The write carried the delivery cursor too.
+        _persistedCursor = state.State.DeliveryCursor;
     }
 
     private static bool SameConnection(SessionAddress a, SessionAddress b) =>

@@ -2,7 +2,7 @@ namespace OrleansIm.Grains.Users;
 
 /// <summary>A user's persisted state: contacts and the counters that must survive a restart.</summary>
 [GenerateSerializer, Alias("im.UserState")]
-public sealed class UserState
+public sealed class UserState : ICopyableState<UserState>
 {
     [Id(0)]
     public HashSet<ulong> Friends { get; set; } = [];
