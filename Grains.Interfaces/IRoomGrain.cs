@@ -50,4 +50,8 @@ public interface IRoomGrain : IGrainWithIntegerKey
     /// <summary>The admin API bans (kicking the user's sessions out) or unbans a user; 20015 without the room.</summary>
     [Alias("SetBanned")]
     Task<uint> SetBanned(ulong target, bool banned);
+
+    /// <summary>The admin API appoints or removes a manager; 20015 without the room.</summary>
+    [Alias("SetManager")]
+    Task<uint> SetManager(ulong uid, bool manager);
 }

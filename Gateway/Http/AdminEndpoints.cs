@@ -41,6 +41,10 @@ public static class AdminEndpoints
         admin.MapPost("/rooms", CreateRoomAsync).Accepts<RoomCreateRequest>("application/json").WithName("CreateRoom");
         admin.MapPut("/rooms/{rid}/bans/{uid}", (ulong rid, ulong uid, IGrainFactory grains) => SetBanAsync(grains, rid, uid, true)).WithName("BanFromRoom");
         admin.MapDelete("/rooms/{rid}/bans/{uid}", (ulong rid, ulong uid, IGrainFactory grains) => SetBanAsync(grains, rid, uid, false)).WithName("UnbanFromRoom");
+        admin.MapPut("/rooms/{rid}/managers/{uid}", async (ulong rid, ulong uid, IGrainFactory grains) =>
+            FromCode(await grains.GetGrain<IRoomGrain>((long)rid).SetManager(uid, true), Results.NoContent())).WithName("AddRoomManager");
+        admin.MapDelete("/rooms/{rid}/managers/{uid}", async (ulong rid, ulong uid, IGrainFactory grains) =>
+            FromCode(await grains.GetGrain<IRoomGrain>((long)rid).SetManager(uid, false), Results.NoContent())).WithName("RemoveRoomManager");
         admin.MapPost("/rooms/{rid}/broadcast", RoomBroadcastAsync).WithName("RoomBroadcast");
         admin.MapGet("/groups/{gid}/members", GroupMembersAsync).WithName("GroupMembers");
         admin.MapGet("/stats", StatsAsync).WithName("Stats");

@@ -122,6 +122,32 @@ public sealed partial class RoomGrain
         return ResultCode.Ok;
     }
 
+    public async Task<uint> SetManager(ulong uid, bool manager)
+    {
+        if (!S.Exists)
+        {
+            return ResultCode.NotFound;
+        }
+
+        if (uid == S.Owner || manager == S.Managers.Contains(uid))
+        {
+            return uid == S.Owner ? ResultCode.InvalidParameter : manager ? ResultCode.AlreadyExists : ResultCode.NotFound;
+        }
+
+        await ChangeStateAsync(s =>
+        {
+            if (manager)
+            {
+                s.Managers.Add(uid);
+            }
+            else
+            {
+                s.Managers.Remove(uid);
+            }
+        });
+        return ResultCode.Ok;
+    }
+
     public Task<(uint Code, uint Bucket)> Chat(SessionAddress session, byte[] body)
     {
         if (!S.Exists)

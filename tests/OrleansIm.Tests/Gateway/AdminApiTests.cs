@@ -26,6 +26,8 @@ public sealed class AdminApiTests(EmbeddedServerFixture fixture)
         { "PUT", "/api/rooms/5/bans/6" },
         { "DELETE", "/api/rooms/5/bans/6" },
         { "POST", "/api/rooms/5/broadcast" },
+        { "PUT", "/api/rooms/5/managers/6" },
+        { "DELETE", "/api/rooms/5/managers/6" },
         { "GET", "/api/groups/5/members" },
         { "GET", "/api/stats" },
         { "GET", "/api/nodes" },

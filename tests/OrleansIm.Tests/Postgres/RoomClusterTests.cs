@@ -42,11 +42,26 @@ public sealed class RoomClusterTests
         }
 
         await using var restarted = await PostgresServers.StartAsync(db);
+        var managerUid = Ids.Next();
+        using (var http = new HttpClient { BaseAddress = restarted.HttpUri, Timeout = TimeSpan.FromSeconds(10) })
+        {
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", restarted.Token(1, role: OrleansIm.Gateway.Auth.Roles.Admin));
+            Assert.Equal(System.Net.HttpStatusCode.NoContent, (await http.PutAsync($"/api/rooms/{rid}/managers/{managerUid}", null)).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.Conflict, (await http.PutAsync($"/api/rooms/{rid}/managers/{managerUid}", null)).StatusCode);
+        }
+
         await using var banned = await restarted.LoginAsync("ws", troublemaker);
         Assert.Equal(ResultCode.Banned, (await banned.JoinRoomAsync(rid)).Code);
         await using var newcomer = await restarted.LoginAsync("tcp", Ids.Next());
         Assert.Equal(0u, (await newcomer.JoinRoomAsync(rid)).Code);
         Assert.Equal(1u, (await newcomer.CountAsync(rid)).Num);
+        // The appointed manager may broadcast and kick; after another restart it still may.
+        await using (var manager = await restarted.LoginAsync("ws", managerUid))
+        {
+            Assert.Equal(0u, await manager.BroadcastAsync(rid, [1], expire: 0));
+            Assert.Equal(1, (await newcomer.ReceiveAsync(Cmd.RoomBc)).As(RoomBc.Parser).Data[0]);
+        }
+
         await using var ownerAgain = await restarted.LoginAsync("tcp", ownerUid);
         Assert.Equal(0u, (await ownerAgain.RequestAsync(Cmd.RoomDismiss, new RoomDismiss { Uid = ownerUid, Rid = rid })).As(RoomDismissAck.Parser).Code);
     }
