@@ -234,20 +234,32 @@ public sealed partial class ImConnection
     {
         var reader = _outbound.Reader;
         var nid = _services.Node.Nid;
+        long writes = 0;
         try
         {
             while (await reader.WaitToReadAsync())
             {
+                long oldest = 0;
                 while (reader.TryRead(out var frame))
                 {
+                    if (oldest == 0)
+                    {
+                        oldest = frame.QueuedAt;
+                    }
+
                     _transport.Write(frame, Session?.Sid ?? 0, nid);
-                    _services.Metrics.FrameOut(frame.Type, frame.QueuedAt);
+                    _services.Metrics.FrameOut(frame.Type);
                 }
 
                 if (!await _transport.FlushAsync(CancellationToken.None))
                 {
                     Abort();
                     return;
+                }
+
+                if (oldest != 0 && ++writes % Diagnostics.ImMetrics.DeliverySampleEvery == 1)
+                {
+                    _services.Metrics.Delivered(oldest);
                 }
 
                 // Only this loop releases, so checking the count first cannot race another release.
