@@ -15,7 +15,4 @@ public enum FriendRequestOutcome
 
     /// <summary>The receiver blacklisted the sender (20014); nothing changed.</summary>
     Refused = 3,
-
-    /// <summary>The receiver's contact list is full (20019); nothing changed.</summary>
-    Full = 4,
 }

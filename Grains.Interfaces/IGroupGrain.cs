@@ -50,10 +50,6 @@ public interface IGroupGrain : IGrainWithIntegerKey
     [Alias("MemberPresence")]
     Task MemberPresence(ulong uid, NodeRef node, bool online);
 
-    /// <summary>The members ordered by uid (0 when the group does not exist).</summary>
-    [Alias("GetMembers")]
-    Task<IReadOnlyList<ulong>> GetMembers();
-
     /// <summary>All members as GROUP-USR-LIST would list them, for the admin API.</summary>
     [Alias("DescribeMembers")]
     Task<GroupMemberPage> DescribeMembers();

@@ -15,7 +15,4 @@ public enum Direction
 /// One row of the command table: its id, name, direction and body parser. <see cref="Parser"/> is null for
 /// commands with no body; <see cref="OpaqueBody"/> marks bodies that are raw bytes (BC, P2P).
 /// </summary>
-public sealed record CommandInfo(uint Id, string Name, Direction Direction, MessageParser? Parser, bool OpaqueBody = false)
-{
-    public bool FromClient => (Direction & Direction.ClientToServer) != 0;
-}
+public sealed record CommandInfo(uint Id, string Name, Direction Direction, MessageParser? Parser, bool OpaqueBody = false);

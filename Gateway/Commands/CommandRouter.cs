@@ -38,8 +38,6 @@ public sealed partial class CommandRouter
     public void OnEmpty(uint cmd, Func<ImConnection, FrameHeader, ValueTask> handler)
         => _routes.Add(cmd, new EmptyRoute(this, handler));
 
-    public bool Handles(uint cmd) => _routes.ContainsKey(cmd);
-
     public ValueTask DispatchAsync(ImConnection connection, in Frame frame)
     {
         var header = frame.Header;

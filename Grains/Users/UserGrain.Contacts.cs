@@ -41,8 +41,6 @@ public sealed partial class UserGrain
         {
             case FriendRequestOutcome.Refused:
                 return ResultCode.Blacklisted;
-            case FriendRequestOutcome.Full:
-                return ResultCode.CapacityReached;
             case FriendRequestOutcome.Requested when !s.PendingOut.Contains(dest) && ContactCount(s) >= _options.MaxContacts:
                 return ResultCode.CapacityReached;
         }

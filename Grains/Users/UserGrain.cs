@@ -59,7 +59,7 @@ public sealed partial class UserGrain(
             AnnouncePresence(online: true, session.Terminal);
         }
 
-        return Task.FromResult(new OnlineResult(_head, _sessions.Count));
+        return Task.FromResult(new OnlineResult(_head));
     }
 
     public Task Offline(ulong sid, uint nid, long connectionId)
