@@ -1,4 +1,3 @@
-using System.Text;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using OrleansIm.Gateway.Sessions;
@@ -27,7 +26,7 @@ public sealed class ChatCommands(IGrainFactory grains, IOptions<GatewayOptions> 
     private async ValueTask OnChatAsync(ImConnection connection, FrameHeader header, Chat request)
     {
         var code = Identity.CheckPair(connection, request.Orig, request.Dest);
-        if (code == ResultCode.Ok && Encoding.UTF8.GetByteCount(request.Text) > _options.MaxTextBytes)
+        if (code == ResultCode.Ok && Identity.TooLong(request.Text, _options.MaxTextBytes))
         {
             code = ResultCode.InvalidParameter;
         }

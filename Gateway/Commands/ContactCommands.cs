@@ -1,4 +1,3 @@
-using System.Text;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using OrleansIm.Gateway.Sessions;
@@ -82,7 +81,7 @@ public sealed class ContactCommands(IGrainFactory grains, IOptions<GatewayOption
         });
     }
 
-    private bool TooLong(string mark) => Encoding.UTF8.GetByteCount(mark) > _options.MaxMarkBytes;
+    private bool TooLong(string mark) => Identity.TooLong(mark, _options.MaxMarkBytes);
 
     private IUserGrain User(ulong uid) => grains.GetGrain<IUserGrain>((long)uid);
 }

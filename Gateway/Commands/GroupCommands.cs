@@ -1,4 +1,3 @@
-using System.Text;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using OrleansIm.Gateway.Sessions;
@@ -38,7 +37,7 @@ public sealed class GroupCommands(IGrainFactory grains, GatewayNode node, IOptio
     private async ValueTask OnCreateAsync(ImConnection connection, FrameHeader header, GroupCreat request)
     {
         var code = Identity.CheckSelf(connection, request.Uid);
-        if (code == ResultCode.Ok && (Bytes(request.Name) > _options.MaxMarkBytes || Bytes(request.Desc) > _options.MaxTextBytes))
+        if (code == ResultCode.Ok && (Identity.TooLong(request.Name, _options.MaxMarkBytes) || Identity.TooLong(request.Desc, _options.MaxTextBytes)))
         {
             code = ResultCode.InvalidParameter;
         }
@@ -71,7 +70,7 @@ public sealed class GroupCommands(IGrainFactory grains, GatewayNode node, IOptio
     private async ValueTask OnChatAsync(ImConnection connection, FrameHeader header, GroupChat request)
     {
         var code = Identity.CheckSelf(connection, request.Uid);
-        if (code == ResultCode.Ok && (request.Gid == 0 || Bytes(request.Text) > _options.MaxTextBytes))
+        if (code == ResultCode.Ok && (request.Gid == 0 || Identity.TooLong(request.Text, _options.MaxTextBytes)))
         {
             code = ResultCode.InvalidParameter;
         }
@@ -110,10 +109,10 @@ public sealed class GroupCommands(IGrainFactory grains, GatewayNode node, IOptio
         router.On<TRequest>(cmd, cmd + 1, (_, code) => CodeAck<TAck>.Create(code), async (connection, header, request) =>
         {
             var (uid, gid) = ids(request);
-            var code = Identity.CheckSelf(connection, uid);
+            var code = Identity.CheckSelfAndId(connection, uid, gid);
             if (code == ResultCode.Ok)
             {
-                code = gid == 0 ? ResultCode.InvalidParameter : await act(Group(gid), request);
+                code = await act(Group(gid), request);
             }
 
             connection.Reply(header, cmd + 1, CodeAck<TAck>.Create(code));
@@ -137,8 +136,6 @@ public sealed class GroupCommands(IGrainFactory grains, GatewayNode node, IOptio
 
     private static GroupUsrListAck ListAck(ulong gid, uint code, string json, uint total) =>
         new() { Gid = gid, List = json, Code = code, Errmsg = ResultCode.Message(code), Total = total };
-
-    private static int Bytes(string text) => Encoding.UTF8.GetByteCount(text);
 
     private IGroupGrain Group(ulong gid) => grains.GetGrain<IGroupGrain>((long)gid);
 

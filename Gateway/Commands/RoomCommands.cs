@@ -1,4 +1,3 @@
-using System.Text;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using OrleansIm.Gateway.Auth;
@@ -32,7 +31,7 @@ public sealed class RoomCommands(IGrainFactory grains, GatewayNode node, IOption
     private async ValueTask OnCreateAsync(ImConnection connection, FrameHeader header, RoomCreat request)
     {
         var code = Identity.CheckSelf(connection, request.Uid);
-        if (code == ResultCode.Ok && (Bytes(request.Name) > _options.MaxMarkBytes || Bytes(request.Desc) > _options.MaxTextBytes))
+        if (code == ResultCode.Ok && (Identity.TooLong(request.Name, _options.MaxMarkBytes) || Identity.TooLong(request.Desc, _options.MaxTextBytes)))
         {
             code = ResultCode.InvalidParameter;
         }
@@ -53,7 +52,7 @@ public sealed class RoomCommands(IGrainFactory grains, GatewayNode node, IOption
 
     private async ValueTask OnDismissAsync(ImConnection connection, FrameHeader header, RoomDismiss request)
     {
-        var code = CheckSelfAndRid(connection, request.Uid, request.Rid);
+        var code = Identity.CheckSelfAndId(connection, request.Uid, request.Rid);
         if (code == ResultCode.Ok)
         {
             code = await Room(request.Rid).Dismiss(request.Uid);
@@ -64,7 +63,7 @@ public sealed class RoomCommands(IGrainFactory grains, GatewayNode node, IOption
 
     private async ValueTask OnJoinAsync(ImConnection connection, FrameHeader header, RoomJoin request)
     {
-        var code = CheckSelfAndRid(connection, request.Uid, request.Rid);
+        var code = Identity.CheckSelfAndId(connection, request.Uid, request.Rid);
         if (code == ResultCode.Ok && connection.Rooms.ContainsKey(request.Rid))
         {
             code = ResultCode.AlreadyExists;
@@ -93,7 +92,7 @@ public sealed class RoomCommands(IGrainFactory grains, GatewayNode node, IOption
 
     private async ValueTask OnQuitAsync(ImConnection connection, FrameHeader header, RoomQuit request)
     {
-        var code = CheckSelfAndRid(connection, request.Uid, request.Rid);
+        var code = Identity.CheckSelfAndId(connection, request.Uid, request.Rid);
         if (code == ResultCode.Ok)
         {
             node.LeaveRoomLocally(request.Rid, connection);
@@ -113,8 +112,8 @@ public sealed class RoomCommands(IGrainFactory grains, GatewayNode node, IOption
 
     private async ValueTask OnChatAsync(ImConnection connection, FrameHeader header, RoomChat request)
     {
-        var code = CheckSelfAndRid(connection, request.Uid, request.Rid);
-        if (code == ResultCode.Ok && Bytes(request.Text) > _options.MaxTextBytes)
+        var code = Identity.CheckSelfAndId(connection, request.Uid, request.Rid);
+        if (code == ResultCode.Ok && Identity.TooLong(request.Text, _options.MaxTextBytes))
         {
             code = ResultCode.InvalidParameter;
         }
@@ -149,12 +148,6 @@ public sealed class RoomCommands(IGrainFactory grains, GatewayNode node, IOption
         connection.Reply(header, Cmd.RoomUsrNumAck, NumAck(request.Rid, count, code));
     }
 
-    private static uint CheckSelfAndRid(ImConnection connection, ulong uid, ulong rid)
-    {
-        var code = Identity.CheckSelf(connection, uid);
-        return code == ResultCode.Ok && rid == 0 ? ResultCode.InvalidParameter : code;
-    }
-
     private static RoomCreatAck CreatAck(ulong uid, ulong rid, uint code) => new() { Uid = uid, Rid = rid, Code = code, Errmsg = ResultCode.Message(code) };
 
     private static RoomJoinAck JoinAck(ulong uid, ulong rid, uint bucket, uint code) => new() { Uid = uid, Rid = rid, Gid = bucket, Code = code, Errmsg = ResultCode.Message(code) };
@@ -168,8 +161,6 @@ public sealed class RoomCommands(IGrainFactory grains, GatewayNode node, IOption
     private static RoomBcAck BcAck(ulong rid, uint code) => new() { Rid = rid, Code = code, Errmsg = ResultCode.Message(code) };
 
     private static RoomUsrNumAck NumAck(ulong rid, uint num, uint code) => new() { Rid = rid, Num = num, Code = code, Errmsg = ResultCode.Message(code) };
-
-    private static int Bytes(string text) => Encoding.UTF8.GetByteCount(text);
 
     private IRoomGrain Room(ulong rid) => grains.GetGrain<IRoomGrain>((long)rid);
 }
