@@ -6,8 +6,8 @@ namespace OrleansIm.Protocol;
 /// <summary>Writes frames: header then protobuf body, straight into the destination buffer.</summary>
 public static class FrameWriter
 {
-    /// <summary>Writes one frame into <paramref name="writer"/>; <paramref name="body"/> null means an empty body.</summary>
-    public static void Write(IBufferWriter<byte> writer, uint type, uint flag, ulong sid, uint nid, ulong serial, IMessage? body)
+    /// <summary>Writes one frame into <paramref name="writer"/>; <paramref name="body"/> null means an empty body. Returns the frame's length.</summary>
+    public static int Write(IBufferWriter<byte> writer, uint type, uint flag, ulong sid, uint nid, ulong serial, IMessage? body)
     {
         int bodyLength = body?.CalculateSize() ?? 0;
         var span = writer.GetSpan(FrameHeader.Size + bodyLength);
@@ -18,6 +18,7 @@ public static class FrameWriter
         }
 
         writer.Advance(FrameHeader.Size + bodyLength);
+        return FrameHeader.Size + bodyLength;
     }
 
     /// <summary>Writes one frame whose body is already encoded (opaque pushes).</summary>

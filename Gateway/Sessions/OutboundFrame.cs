@@ -44,9 +44,7 @@ public readonly struct OutboundFrame
     {
         if (_encoded is null)
         {
-            int before = _body?.CalculateSize() ?? 0;
-            FrameWriter.Write(writer, Type, FrameHeader.FlagSystem, sid, nid, Serial, _body);
-            return FrameHeader.Size + before;
+            return FrameWriter.Write(writer, Type, FrameHeader.FlagSystem, sid, nid, Serial, _body);
         }
 
         var span = writer.GetSpan(_encoded.Length);
