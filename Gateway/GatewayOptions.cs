@@ -40,6 +40,13 @@ public sealed class GatewayOptions
     [Range(1, 1_000_000)]
     public int OutboundQueueFrames { get; set; } = 1024;
 
+    /// <summary>
+    /// Requests one connection may have in flight (sent, not yet answered). Beyond it the gateway stops reading that
+    /// socket until one finishes: back-pressure, not an error.
+    /// </summary>
+    [Range(1, 4096)]
+    public int MaxRequestsInFlight { get; set; } = 64;
+
     /// <summary>Sustained requests per second per connection; beyond that: 10023.</summary>
     [Range(1, 1_000_000)]
     public int RequestsPerSecond { get; set; } = 200;

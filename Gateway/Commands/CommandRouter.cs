@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
+using OrleansIm.Gateway.Pipeline;
 using OrleansIm.Gateway.Sessions;
 using OrleansIm.Protocol;
 
@@ -38,43 +39,56 @@ public sealed partial class CommandRouter
     public void OnEmpty(uint cmd, Func<ImConnection, FrameHeader, ValueTask> handler)
         => _routes.Add(cmd, new EmptyRoute(this, handler));
 
-    public ValueTask DispatchAsync(ImConnection connection, in Frame frame)
+    /// <summary>Runs a request at once (the login gate, ONLINE, OFFLINE): the caller awaits it before reading on.</summary>
+    public ValueTask DispatchAsync(ImConnection connection, in Frame frame) =>
+        Prepare(connection, frame) is { } request ? request.RunAsync() : default;
+
+    /// <summary>
+    /// Checks and parses a frame. Null when it was answered right away (refused, malformed, rate limited, before
+    /// login); otherwise the request to run in its lane. Runs on the read loop: the frame's bytes are only valid here.
+    /// </summary>
+    public PendingRequest? Prepare(ImConnection connection, in Frame frame)
     {
         var header = frame.Header;
         if (connection.Session is null && header.Type is not (Cmd.Online or Cmd.Ping))
         {
             connection.SendExcept(ResultCode.IllegalRequest, header.Type, header.Serial);
             connection.Close();
-            return default;
+            return null;
         }
 
         if (!_routes.TryGetValue(header.Type, out var route))
         {
             LogUnknownCommand(_logger, connection.Id, header.Type);
             connection.SendExcept(ResultCode.IllegalRequest, header.Type, header.Serial);
-            return default;
+            return null;
         }
 
-        return route.InvokeAsync(connection, frame);
+        return route.Prepare(connection, frame);
     }
 
     private abstract class Route
     {
-        public abstract ValueTask InvokeAsync(ImConnection connection, in Frame frame);
+        public abstract PendingRequest? Prepare(ImConnection connection, in Frame frame);
     }
 
     private sealed class EmptyRoute(CommandRouter router, Func<ImConnection, FrameHeader, ValueTask> handler) : Route
     {
-        public override ValueTask InvokeAsync(ImConnection connection, in Frame frame)
+        public override PendingRequest? Prepare(ImConnection connection, in Frame frame)
         {
             var header = frame.Header;
             if (!connection.TryTakeRequestToken())
             {
                 connection.SendExcept(ResultCode.RateLimited, header.Type, header.Serial);
-                return default;
+                return null;
             }
 
-            return Run(connection, header);
+            return new Request(this, connection, header);
+        }
+
+        private sealed class Request(EmptyRoute route, ImConnection connection, FrameHeader header) : PendingRequest(Lane.Self, 0)
+        {
+            public override ValueTask RunAsync() => route.Run(connection, header);
         }
 
         private async ValueTask Run(ImConnection connection, FrameHeader header)
@@ -102,7 +116,7 @@ public sealed partial class CommandRouter
     {
         private static readonly MessageParser<TRequest> Parser = new(() => new TRequest());
 
-        public override ValueTask InvokeAsync(ImConnection connection, in Frame frame)
+        public override PendingRequest? Prepare(ImConnection connection, in Frame frame)
         {
             var header = frame.Header;
             TRequest request;
@@ -113,23 +127,29 @@ public sealed partial class CommandRouter
             catch (InvalidProtocolBufferException)
             {
                 connection.SendExcept(ResultCode.BadBody, header.Type, header.Serial);
-                return default;
+                return null;
             }
 
             // proto2 required fields are not enforced by the C# runtime.
             if (!request.IsInitialized())
             {
                 connection.SendExcept(ResultCode.BadBody, header.Type, header.Serial);
-                return default;
+                return null;
             }
 
             if (!connection.TryTakeRequestToken())
             {
                 Refuse(connection, header, request, ResultCode.RateLimited);
-                return default;
+                return null;
             }
 
-            return Run(connection, header, request);
+            return new Request(this, connection, header, request);
+        }
+
+        private sealed class Request(MessageRoute<TRequest> route, ImConnection connection, FrameHeader header, TRequest request)
+            : PendingRequest(RequestLanes.Of(request), RequestLanes.IsStreamable(request) ? header.Type : 0)
+        {
+            public override ValueTask RunAsync() => route.Run(connection, header, request);
         }
 
         private void Refuse(ImConnection connection, in FrameHeader header, TRequest request, uint code)

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
+using OrleansIm.Gateway.Pipeline;
 using OrleansIm.Gateway.Transport;
 using OrleansIm.Protocol;
 using OrleansIm.Protocol.Messages;
@@ -20,6 +21,7 @@ public sealed partial class ImConnection
     private readonly Channel<OutboundFrame> _outbound;
     private readonly CancellationTokenSource _closing = new();
     private readonly RequestRateLimiter _rate;
+    private readonly RequestPipeline _pipeline;
     private readonly long _openedAt;
     private long _lastInboundAt;
     private ConnectionSession? _session;
@@ -41,6 +43,7 @@ public sealed partial class ImConnection
         });
         _replayLimit = Math.Max(1, options.OutboundQueueFrames / 2);
         _rate = new RequestRateLimiter(options.RequestsPerSecond, options.RequestBurst, services.Time);
+        _pipeline = new RequestPipeline(options.MaxRequestsInFlight, services.Logger);
         _openedAt = _lastInboundAt = services.Time.GetTimestamp();
         Id = services.Node.NextConnectionId();
     }
@@ -189,6 +192,7 @@ public sealed partial class ImConnection
         finally
         {
             _closing.Cancel();
+            await FinishRequestsAsync();
             _outbound.Writer.TryComplete();
             await _services.Node.RemoveAsync(this);
             await FinishWritingAsync(writing);
@@ -211,7 +215,24 @@ public sealed partial class ImConnection
                 {
                     Volatile.Write(ref _lastInboundAt, _services.Time.GetTimestamp());
                     _services.Metrics.FrameIn(frame.Header.Type);
-                    await _services.Router.DispatchAsync(this, frame);
+                    if (Session is null || frame.Header.Type is Cmd.Online or Cmd.Offline)
+                    {
+                        // Login and logout see every earlier request finished, and nothing after them starts
+                        // before they did: the login gate depends on it, and OFFLINE-ACK is the last reply.
+                        await _pipeline.DrainAsync(_closing.Token);
+                        await _services.Router.DispatchAsync(this, frame);
+                    }
+                    else if (_services.Router.Prepare(this, frame) is { } request)
+                    {
+                        if (_pipeline.InFlight >= _services.Options.MaxRequestsInFlight)
+                        {
+                            // Not reading on is the back-pressure: the client's socket fills and its sends block.
+                            await _pipeline.WaitForSlotAsync(_closing.Token);
+                        }
+
+                        _pipeline.Submit(request);
+                    }
+
                     if (_closing.IsCancellationRequested)
                     {
                         return;
@@ -277,6 +298,27 @@ public sealed partial class ImConnection
         }
     }
 
+    /// <summary>
+    /// Lets the requests still in flight finish and queue their replies (a client that sent a burst and closed its
+    /// side still gets them), bounded by the close timeout. An aborted connection has no one to reply to.
+    /// </summary>
+    private async Task FinishRequestsAsync()
+    {
+        if (Volatile.Read(ref _aborted) != 0 || _pipeline.InFlight == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await _pipeline.DrainAsync(CancellationToken.None).AsTask().WaitAsync(_services.Options.CloseFlushTimeout, _services.Time);
+        }
+        catch (TimeoutException)
+        {
+            LogRequestsOutlivedClose(_services.Logger, Id, _pipeline.InFlight);
+        }
+    }
+
     private async Task FinishWritingAsync(Task writing)
     {
         try
@@ -305,6 +347,9 @@ public sealed partial class ImConnection
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Debug, Message = "Connection {ConnectionId}: protocol error {Code}: {Reason}")]
     private static partial void LogProtocolError(ILogger logger, long connectionId, uint code, string reason);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Debug, Message = "Connection {ConnectionId}: {Count} request(s) still running at close; their replies are dropped")]
+    private static partial void LogRequestsOutlivedClose(ILogger logger, long connectionId, int count);
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Debug, Message = "Connection {ConnectionId}: peer gone ({Reason})")]
     private static partial void LogPeerGone(ILogger logger, long connectionId, string reason);
