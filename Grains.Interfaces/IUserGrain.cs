@@ -23,18 +23,22 @@ public interface IUserGrain : IGrainWithIntegerKey
     Task<IReadOnlyList<SessionInfo>> GetSessions();
 
     /// <summary>
-    /// Receiver side of CHAT from <paramref name="orig"/>: refuses if blacklisted, drops silently if gagged, else
-    /// stores the message in this inbox (once per (orig, serial) when serial is non-zero) and pushes it.
+    /// Receiver side of CHAT from <paramref name="orig"/>: refuses if blacklisted; otherwise stores the message in
+    /// this inbox (not when the sender is gagged here) and in the sender's, in one commit (once per (orig, serial)
+    /// when serial is non-zero), and pushes it to this user's sessions. Interleaves: consecutive messages are
+    /// committed together, each in the order it arrived.
     /// </summary>
+    [AlwaysInterleave]
     [Alias("ReceiveChat")]
     Task<ChatDelivery> ReceiveChat(ulong orig, ulong serial, byte[] chatBody);
 
     /// <summary>
-    /// Sender side of CHAT: appends the message to this inbox (once per serial), pushes it to the sender's other
-    /// sessions (not <paramref name="sourceSid"/>), and returns its seq here.
+    /// Sender side of CHAT, after the commit: the message is at <paramref name="seq"/> in this inbox; it is pushed to
+    /// the sender's other sessions (not <paramref name="sourceSid"/>).
     /// </summary>
-    [Alias("RecordSent")]
-    Task<ulong> RecordSent(ulong serial, ulong sourceSid, byte[] chatBody, long messageId);
+    [OneWay]
+    [Alias("OnSent")]
+    Task OnSent(ulong seq, ulong sourceSid, byte[] chatBody);
 
     /// <summary>Hands out <paramref name="count"/> serials; returns the last one before them.</summary>
     [Alias("AllocateSerials")]

@@ -57,7 +57,18 @@ public static partial class ImHost
             // Registered before the silo so that the schema exists when the providers first read it.
             builder.Services.AddSingleton(sp => new SchemaMigrator(postgres!, sp.GetRequiredService<ILogger<SchemaMigrator>>()));
             builder.Services.AddHostedService<SchemaMigrationService>();
-            builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(postgres).Build());
+            builder.Services.AddSingleton(_ =>
+            {
+                var source = new NpgsqlDataSourceBuilder(postgres);
+
+                // The store sends the same few statements all day: prepared once per connection, unless configured.
+                if (source.ConnectionStringBuilder.MaxAutoPrepare == 0)
+                {
+                    source.ConnectionStringBuilder.MaxAutoPrepare = 16;
+                }
+
+                return source.Build();
+            });
             builder.Services.AddSingleton<IMessageStore, PostgresMessageStore>();
         }
         else

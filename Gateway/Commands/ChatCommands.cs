@@ -9,7 +9,7 @@ namespace OrleansIm.Gateway.Commands;
 
 /// <summary>
 /// Private chat and the inbox: CHAT (stored, then ACKed, then pushed), receiver CHAT-ACK, ALLOC-SEQ and SYNC.
-/// A two-user operation is sequenced here (receiver first, then sender), so no grain ever waits on another.
+/// A CHAT is one call to the receiver's grain, which commits both inboxes' rows together; no grain waits on another.
 /// </summary>
 public sealed class ChatCommands(IGrainFactory grains, IOptions<GatewayOptions> options) : ICommandModule
 {
@@ -37,8 +37,8 @@ public sealed class ChatCommands(IGrainFactory grains, IOptions<GatewayOptions> 
             return;
         }
 
-        // The header serial is the sender's message id: the receiver stores (orig, serial) once, however often
-        // the client retries, and the sender's own copy likewise.
+        // The header serial is the sender's message id: (orig, serial) is stored once, however often the client
+        // retries. One call: the receiver's grain checks its lists and commits both inbox rows together.
         var body = request.ToByteArray();
         var delivery = await User(request.Dest).ReceiveChat(request.Orig, header.Serial, body);
         if (delivery.Code != ResultCode.Ok)
@@ -47,8 +47,12 @@ public sealed class ChatCommands(IGrainFactory grains, IOptions<GatewayOptions> 
             return;
         }
 
-        var seq = await User(request.Orig).RecordSent(header.Serial, connection.Session!.Sid, body, delivery.MessageId);
-        connection.Reply(header, Cmd.ChatAck, ChatAck(request, ResultCode.Ok, seq));
+        connection.Reply(header, Cmd.ChatAck, ChatAck(request, ResultCode.Ok, delivery.SenderSeq));
+        if (delivery.Stored)
+        {
+            // The sender's other devices see what it sent; a repeat was pushed to them the first time.
+            User(request.Orig).OnSent(delivery.SenderSeq, connection.Session!.Sid, body).Ignore();
+        }
     }
 
     private ValueTask OnReceiverAck(ImConnection connection, FrameHeader header, ChatAck request)

@@ -8,8 +8,17 @@ namespace OrleansIm.Grains.Storage;
 /// </summary>
 public interface IMessageStore
 {
-    /// <summary>Appends one entry; durable when the task completes. Concurrent appends are batched.</summary>
+    /// <summary>
+    /// Appends one entry to a group log at the seq the caller chose (the group grain is its log's only writer);
+    /// durable when the task completes. Concurrent appends are batched. Inboxes take <see cref="AppendInboxAsync"/>.
+    /// </summary>
     Task<AppendResult> AppendAsync(LogAppend entry, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stores a message in one or two inboxes in one commit, giving each row its inbox's next seq; durable when the
+    /// task completes. Appends to one inbox get seqs in the order they were called. Concurrent appends are batched.
+    /// </summary>
+    Task<InboxAppendResult> AppendInboxAsync(InboxAppend entry, CancellationToken cancellationToken = default);
 
     /// <summary>Up to <paramref name="max"/> entries of a log after <paramref name="afterSeq"/>, in order.</summary>
     Task<IReadOnlyList<LogEntry>> ReadAsync(LogKind kind, ulong owner, ulong afterSeq, int max, CancellationToken cancellationToken = default);

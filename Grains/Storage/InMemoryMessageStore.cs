@@ -13,6 +13,11 @@ public sealed class InMemoryMessageStore : IMessageStore
 
     public Task<AppendResult> AppendAsync(LogAppend entry, CancellationToken cancellationToken = default)
     {
+        if (entry.Kind != LogKind.Group)
+        {
+            throw new ArgumentException("inbox entries are appended with AppendInboxAsync", nameof(entry));
+        }
+
         lock (_lock)
         {
             if (entry.Serial != 0 && _bySerial.TryGetValue((entry.Kind, entry.Owner, entry.Orig, entry.Serial), out var earlier))
@@ -46,6 +51,53 @@ public sealed class InMemoryMessageStore : IMessageStore
 
             return Task.FromResult(new AppendResult(true, entry.Seq, messageId));
         }
+    }
+
+    public Task<InboxAppendResult> AppendInboxAsync(InboxAppend entry, CancellationToken cancellationToken = default)
+    {
+        if (entry.Receiver == 0 && entry.Sender == 0)
+        {
+            throw new ArgumentException("an inbox append needs a receiver or a sender", nameof(entry));
+        }
+
+        lock (_lock)
+        {
+            if (entry.Serial != 0)
+            {
+                var receiverEarlier = Earlier(entry.Receiver, entry);
+                var senderEarlier = Earlier(entry.Sender, entry);
+                if (receiverEarlier != 0 || senderEarlier != 0)
+                {
+                    return Task.FromResult(new InboxAppendResult(false, receiverEarlier, senderEarlier));
+                }
+            }
+
+            var messageId = ++_lastMessageId;
+            _messages[messageId] = (entry.Cmd, entry.Body);
+            var result = new InboxAppendResult(true, AddRow(entry.Receiver, entry, messageId), AddRow(entry.Sender, entry, messageId));
+            return Task.FromResult(result);
+        }
+    }
+
+    private ulong Earlier(ulong owner, InboxAppend entry) =>
+        owner != 0 && _bySerial.TryGetValue((LogKind.Inbox, owner, entry.Orig, entry.Serial), out var earlier) ? earlier.Seq : 0;
+
+    private ulong AddRow(ulong owner, InboxAppend entry, long messageId)
+    {
+        if (owner == 0)
+        {
+            return 0;
+        }
+
+        var inbox = LogOf(LogKind.Inbox, owner);
+        var seq = (ulong)inbox.Count + 1;
+        inbox.Add((seq, messageId));
+        if (entry.Serial != 0)
+        {
+            _bySerial[(LogKind.Inbox, owner, entry.Orig, entry.Serial)] = (seq, messageId);
+        }
+
+        return seq;
     }
 
     public Task<IReadOnlyList<LogEntry>> ReadAsync(LogKind kind, ulong owner, ulong afterSeq, int max, CancellationToken cancellationToken = default)

@@ -8,40 +8,68 @@ using OrleansIm.Grains.Interfaces;
 namespace OrleansIm.Grains.Storage;
 
 /// <summary>
-/// The message store on PostgreSQL (tables im_message, im_inbox and im_group_log). Appends from all grains queue up and are
-/// written in batches: one transaction, one round trip, for up to <see cref="MessageStoreOptions.MaxBatch"/>
-/// appends; each caller's task completes only after that transaction committed.
+/// The message store on PostgreSQL (tables im_message, im_inbox, im_inbox_head and im_group_log). Appends from all
+/// grains queue up and are group-committed: one transaction, one round trip and one fsync for up to
+/// <see cref="MessageStoreOptions.MaxBatch"/> appends; each caller's task completes only after that commit.
 /// </summary>
+/// <remarks>
+/// There are <see cref="MessageStoreOptions.Writers"/> queues, each with its own writer and connection; an append
+/// goes to the queue of its first owner (the receiving inbox, or the group), so one inbox's appends are written in
+/// the order they were made while different inboxes commit concurrently.
+/// </remarks>
 public sealed partial class PostgresMessageStore : IMessageStore, IAsyncDisposable
 {
     private static readonly LogSql Inbox = new("im_inbox", "uid");
     private static readonly LogSql Group = new("im_group_log", "gid");
 
+    // A concurrent writer (another silo, or another queue here) stored a duplicate or locked heads in the other
+    // order first: the batch rolled back whole and is simply written again.
+    private const int MaxAttempts = 3;
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly MessageStoreOptions _options;
     private readonly ILogger<PostgresMessageStore> _logger;
-    private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>();
+    private readonly Channel<PendingWrite>[] _queues;
     private readonly Task[] _writers;
 
     private readonly System.Diagnostics.Metrics.Histogram<double>? _appendLatency;
+    private readonly System.Diagnostics.Metrics.Histogram<int>? _batchSize;
 
     public PostgresMessageStore(NpgsqlDataSource dataSource, IOptions<MessageStoreOptions> options, ILogger<PostgresMessageStore> logger, System.Diagnostics.Metrics.IMeterFactory? meters = null)
     {
-        _appendLatency = meters?.Create(new System.Diagnostics.Metrics.MeterOptions("OrleansIm")).CreateHistogram<double>("im.store.append.duration", unit: "ms", description: "From an append's request to its commit");
+        var meter = meters?.Create(new System.Diagnostics.Metrics.MeterOptions("OrleansIm"));
+        _appendLatency = meter?.CreateHistogram<double>("im.store.append.duration", unit: "ms", description: "From an append's request to its commit");
+        _batchSize = meter?.CreateHistogram<int>("im.store.batch.size", unit: "{append}", description: "Appends committed together");
         _dataSource = dataSource;
         _options = options.Value;
         _logger = logger;
-        _writers = Enumerable.Range(0, _options.Writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
+        _queues = Enumerable.Range(0, _options.Writers)
+            .Select(_ => Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true }))
+            .ToArray();
+        _writers = _queues.Select(q => Task.Run(() => WriteLoopAsync(q.Reader))).ToArray();
     }
 
     public Task<AppendResult> AppendAsync(LogAppend entry, CancellationToken cancellationToken = default)
     {
-        var pending = new PendingAppend(entry, new TaskCompletionSource<AppendResult>(TaskCreationOptions.RunContinuationsAsynchronously), System.Diagnostics.Stopwatch.GetTimestamp());
-        if (!_queue.Writer.TryWrite(pending))
+        if (entry.Kind != LogKind.Group)
         {
-            throw new InvalidOperationException("the message store is shut down");
+            throw new ArgumentException("inbox entries are appended with AppendInboxAsync", nameof(entry));
         }
 
+        var pending = new GroupWrite(entry);
+        Enqueue(entry.Owner, pending);
+        return pending.Result.Task.WaitAsync(cancellationToken);
+    }
+
+    public Task<InboxAppendResult> AppendInboxAsync(InboxAppend entry, CancellationToken cancellationToken = default)
+    {
+        if (entry.Receiver == 0 && entry.Sender == 0)
+        {
+            throw new ArgumentException("an inbox append needs a receiver or a sender", nameof(entry));
+        }
+
+        var pending = new InboxWrite(entry);
+        Enqueue(entry.Receiver != 0 ? entry.Receiver : entry.Sender, pending);
         return pending.Result.Task.WaitAsync(cancellationToken);
     }
 
@@ -63,21 +91,32 @@ public sealed partial class PostgresMessageStore : IMessageStore, IAsyncDisposab
 
     public async Task<ulong> GetHeadAsync(LogKind kind, ulong owner, CancellationToken cancellationToken = default)
     {
-        await using var command = _dataSource.CreateCommand(SqlOf(kind).Head);
+        await using var command = _dataSource.CreateCommand(kind == LogKind.Inbox ? InboxSql.Head : Group.Head);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)owner });
         return (ulong)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
+        foreach (var queue in _queues)
+        {
+            queue.Writer.TryComplete();
+        }
+
         await Task.WhenAll(_writers);
     }
 
-    private async Task WriteLoopAsync()
+    private void Enqueue(ulong owner, PendingWrite pending)
     {
-        var batch = new List<PendingAppend>(_options.MaxBatch);
-        var reader = _queue.Reader;
+        if (!_queues[(int)(owner % (ulong)_queues.Length)].Writer.TryWrite(pending))
+        {
+            throw new InvalidOperationException("the message store is shut down");
+        }
+    }
+
+    private async Task WriteLoopAsync(ChannelReader<PendingWrite> reader)
+    {
+        var batch = new List<PendingWrite>(_options.MaxBatch);
         while (await reader.WaitToReadAsync())
         {
             batch.Clear();
@@ -91,75 +130,117 @@ public sealed partial class PostgresMessageStore : IMessageStore, IAsyncDisposab
                 continue;
             }
 
-            try
+            for (int attempt = 1; ; attempt++)
             {
-                await WriteBatchAsync(batch);
-            }
-            catch (Exception ex)
-            {
-                // Nothing of the batch committed: every caller learns it failed and keeps its memory as it was.
-                LogBatchFailed(_logger, ex, batch.Count);
-                foreach (var pending in batch)
+                try
                 {
-                    pending.Result.TrySetException(ex);
+                    await WriteBatchAsync(batch);
+                    break;
+                }
+                catch (PostgresException ex) when (attempt < MaxAttempts && ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected)
+                {
+                    LogBatchRetried(_logger, batch.Count, ex.SqlState);
+                }
+                catch (Exception ex)
+                {
+                    // Nothing of the batch committed: every caller learns it failed and keeps its memory as it was.
+                    LogBatchFailed(_logger, ex, batch.Count);
+                    foreach (var pending in batch)
+                    {
+                        pending.Fail(ex);
+                    }
+
+                    break;
                 }
             }
         }
     }
 
-    private async Task WriteBatchAsync(List<PendingAppend> batch)
+    private async Task WriteBatchAsync(List<PendingWrite> batch)
     {
         await using var connection = await _dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         await using var command = new NpgsqlBatch(connection, transaction);
+        var groups = new List<GroupWrite>();
+        var inbox = new InboxBatch();
         foreach (var pending in batch)
         {
-            var e = pending.Entry;
-            var append = new NpgsqlBatchCommand(SqlOf(e.Kind).Append);
-            append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Owner });
-            append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Seq });
-            append.Parameters.Add(new NpgsqlParameter<int> { TypedValue = (int)e.Cmd });
-            append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Orig });
-            append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Serial });
-            append.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = e.Body, NpgsqlDbType = NpgsqlDbType.Bytea });
-            append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.MessageId });
-            command.BatchCommands.Add(append);
+            if (pending is GroupWrite group)
+            {
+                groups.Add(group);
+                command.BatchCommands.Add(GroupCommand(group.Entry));
+            }
+            else
+            {
+                inbox.Add((InboxWrite)pending);
+            }
         }
 
-        var results = new AppendResult?[batch.Count];
+        if (inbox.RowCount > 0)
+        {
+            command.BatchCommands.Add(inbox.ToCommand());
+        }
+
+        var groupResults = new AppendResult?[groups.Count];
         await using (var reader = await command.ExecuteReaderAsync())
         {
-            for (int i = 0; i < batch.Count; i++)
+            for (int i = 0; i < groups.Count; i++)
             {
                 if (await reader.ReadAsync())
                 {
-                    results[i] = new AppendResult(reader.GetBoolean(0), (ulong)reader.GetInt64(1), reader.GetInt64(2));
+                    groupResults[i] = new AppendResult(reader.GetBoolean(0), (ulong)reader.GetInt64(1), reader.GetInt64(2));
                 }
 
                 await reader.NextResultAsync();
             }
+
+            if (inbox.RowCount > 0)
+            {
+                while (await reader.ReadAsync())
+                {
+                    inbox.SetRow((int)reader.GetInt64(0), reader.GetBoolean(1), (ulong)reader.GetInt64(2));
+                }
+            }
         }
 
         await transaction.CommitAsync();
-        for (int i = 0; i < batch.Count; i++)
+        _batchSize?.Record(batch.Count);
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (int i = 0; i < groups.Count; i++)
         {
-            if (results[i] is { } result)
+            _appendLatency?.Record(System.Diagnostics.Stopwatch.GetElapsedTime(groups[i].Queued, now).TotalMilliseconds);
+            if (groupResults[i] is { } result)
             {
-                _appendLatency?.Record(System.Diagnostics.Stopwatch.GetElapsedTime(batch[i].Queued).TotalMilliseconds);
-                batch[i].Result.TrySetResult(result);
+                groups[i].Result.TrySetResult(result);
             }
             else
             {
-                var e = batch[i].Entry;
-                batch[i].Result.TrySetException(new InvalidOperationException($"{e.Kind} {e.Owner}: seq {e.Seq} is taken"));
+                var e = groups[i].Entry;
+                groups[i].Result.TrySetException(new InvalidOperationException($"{e.Kind} {e.Owner}: seq {e.Seq} is taken"));
             }
         }
+
+        inbox.Complete(_appendLatency, now);
+    }
+
+    private static NpgsqlBatchCommand GroupCommand(LogAppend e)
+    {
+        var append = new NpgsqlBatchCommand(Group.Append);
+        append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Owner });
+        append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Seq });
+        append.Parameters.Add(new NpgsqlParameter<int> { TypedValue = (int)e.Cmd });
+        append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Orig });
+        append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Serial });
+        append.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = e.Body, NpgsqlDbType = NpgsqlDbType.Bytea });
+        append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.MessageId });
+        return append;
     }
 
     private static LogSql SqlOf(LogKind kind) => kind == LogKind.Inbox ? Inbox : Group;
 
-    private sealed record PendingAppend(LogAppend Entry, TaskCompletionSource<AppendResult> Result, long Queued);
-
-    [LoggerMessage(EventId = 8001, Level = LogLevel.Error, Message = "Writing a batch of {Count} inbox appends failed")]
+    [LoggerMessage(EventId = 8001, Level = LogLevel.Error, Message = "Writing a batch of {Count} appends failed")]
     private static partial void LogBatchFailed(ILogger logger, Exception ex, int count);
+
+    [LoggerMessage(EventId = 8002, Level = LogLevel.Information, Message = "A batch of {Count} appends met a concurrent writer ({SqlState}); writing it again")]
+    private static partial void LogBatchRetried(ILogger logger, int count, string sqlState);
 }

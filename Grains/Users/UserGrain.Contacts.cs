@@ -30,7 +30,7 @@ public sealed partial class UserGrain
             });
         }
 
-        await AppendAsync(Cmd.FriendAdd, orig, 0, relayBody, messageId: 0, pushExceptSid: 0);
+        await AppendAsync(Cmd.FriendAdd, orig, relayBody);
         return accepted ? FriendRequestOutcome.Accepted : FriendRequestOutcome.Requested;
     }
 
@@ -89,7 +89,7 @@ public sealed partial class UserGrain
 
         if (had || senderHadAny)
         {
-            await AppendAsync(Cmd.FriendDel, orig, 0, relayBody, messageId: 0, pushExceptSid: 0);
+            await AppendAsync(Cmd.FriendDel, orig, relayBody);
         }
 
         return had;

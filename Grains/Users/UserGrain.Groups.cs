@@ -25,7 +25,7 @@ public sealed partial class UserGrain
 
         if (invite.Length > 0)
         {
-            await AppendAsync(Cmd.GroupInvite, 0, 0, invite, messageId: 0, pushExceptSid: 0);
+            await AppendAsync(Cmd.GroupInvite, 0, invite);
         }
 
         return [.. OnlineNodes().Values];
@@ -44,7 +44,7 @@ public sealed partial class UserGrain
 
         if (noticeCmd != 0)
         {
-            await AppendAsync(noticeCmd, 0, 0, notice, messageId: 0, pushExceptSid: 0);
+            await AppendAsync(noticeCmd, 0, notice);
         }
     }
 

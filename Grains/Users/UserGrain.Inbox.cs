@@ -15,29 +15,29 @@ public sealed partial class UserGrain
     {
         if (state.State.Blacklist.Contains(orig))
         {
-            return new ChatDelivery(ResultCode.Blacklisted, 0);
+            return new ChatDelivery(ResultCode.Blacklisted, 0, false);
         }
 
-        // Gagged: the sender is not told, and nothing is kept for this user.
-        if (state.State.Gagged.Contains(orig))
+        // Gagged: the sender is not told, and nothing is kept for this user; the sender's own copy still is.
+        bool gagged = state.State.Gagged.Contains(orig);
+        var appended = await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, orig, serial, chatBody, gagged ? 0 : Uid, orig));
+        if (appended.Inserted && appended.ReceiverSeq != 0)
         {
-            return new ChatDelivery(ResultCode.Ok, 0);
+            Delivered(Cmd.Chat, appended.ReceiverSeq, chatBody, exceptSid: 0);
         }
 
-        var appended = await AppendAsync(Cmd.Chat, orig, serial, chatBody, messageId: 0, pushExceptSid: 0);
-        return new ChatDelivery(ResultCode.Ok, appended.MessageId);
+        return new ChatDelivery(ResultCode.Ok, appended.SenderSeq, appended.Inserted);
     }
 
-    public async Task<ulong> RecordSent(ulong serial, ulong sourceSid, byte[] chatBody, long messageId)
+    public Task OnSent(ulong seq, ulong sourceSid, byte[] chatBody)
     {
-        var appended = await AppendAsync(Cmd.Chat, Uid, serial, chatBody, messageId, pushExceptSid: sourceSid);
-        return appended.Seq;
+        Delivered(Cmd.Chat, seq, chatBody, sourceSid);
+        return Task.CompletedTask;
     }
 
     public async Task<ulong> PushP2P(byte[] body)
     {
-        var appended = await AppendAsync(Cmd.P2P, 0, 0, body, messageId: 0, pushExceptSid: 0);
-        return appended.Seq;
+        return await AppendAsync(Cmd.P2P, 0, body);
     }
 
     public async Task<ulong> AllocateSerials(uint count)
@@ -63,20 +63,19 @@ public sealed partial class UserGrain
         return Task.CompletedTask;
     }
 
-    /// <summary>
-    /// Appends at the next seq and, if it is new, pushes it to the sessions. A duplicate (same orig and serial)
-    /// is neither stored nor pushed again. The head moves only once the store committed.
-    /// </summary>
-    private async Task<AppendResult> AppendAsync(uint cmd, ulong orig, ulong serial, byte[] body, long messageId, ulong pushExceptSid)
+    /// <summary>Appends a relay or push to this inbox at its next seq and pushes it to the sessions; returns the seq.</summary>
+    private async Task<ulong> AppendAsync(uint cmd, ulong orig, byte[] body)
     {
-        var result = await store.AppendAsync(new LogAppend(LogKind.Inbox, Uid, _head + 1, cmd, orig, serial, body, messageId));
-        if (result.Inserted)
-        {
-            _head = result.Seq;
-            Push(FrameWriter.EncodeRaw(cmd, FrameHeader.FlagSystem, 0, 0, result.Seq, body), pushExceptSid);
-        }
+        var result = await store.AppendInboxAsync(new InboxAppend(cmd, orig, 0, body, Uid));
+        Delivered(cmd, result.ReceiverSeq, body, exceptSid: 0);
+        return result.ReceiverSeq;
+    }
 
-        return result;
+    /// <summary>A committed entry: the head follows it (entries may be learnt out of order), and the sessions get it.</summary>
+    private void Delivered(uint cmd, ulong seq, byte[] body, ulong exceptSid)
+    {
+        _head = Math.Max(_head, seq);
+        Push(FrameWriter.EncodeRaw(cmd, FrameHeader.FlagSystem, 0, 0, seq, body), exceptSid);
     }
 
     private async Task FlushCursorAsync(CancellationToken cancellationToken)

@@ -13,7 +13,7 @@ public abstract class MessageStoreContract
     private static byte[] Body(string text) => Encoding.UTF8.GetBytes(text);
 
     [Fact]
-    public async Task Appends_read_back_in_seq_order_and_the_head_follows()
+    public async Task Inbox_appends_get_the_next_seqs_and_read_back_in_order()
     {
         var store = await CreateStoreAsync();
         var uid = Ids.Next();
@@ -22,10 +22,8 @@ public abstract class MessageStoreContract
 
         for (ulong seq = 1; seq <= 5; seq++)
         {
-            var result = await store.AppendAsync(new LogAppend(LogKind.Inbox, uid, seq, Cmd.Chat, 7, 0, Body($"m{seq}")));
-            Assert.True(result.Inserted);
-            Assert.Equal(seq, result.Seq);
-            Assert.NotEqual(0, result.MessageId);
+            var result = await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, 7, 0, Body($"m{seq}"), uid));
+            Assert.Equal((true, seq, 0UL), (result.Inserted, result.ReceiverSeq, result.SenderSeq));
         }
 
         Assert.Equal(5UL, await store.GetHeadAsync(LogKind.Inbox, uid));
@@ -40,46 +38,85 @@ public abstract class MessageStoreContract
     }
 
     [Fact]
-    public async Task The_same_orig_and_serial_is_stored_once()
-    {
-        var store = await CreateStoreAsync();
-        var uid = Ids.Next();
-        var first = await store.AppendAsync(new LogAppend(LogKind.Inbox, uid, 1, Cmd.Chat, 9, 1234, Body("once")));
-        var again = await store.AppendAsync(new LogAppend(LogKind.Inbox, uid, 2, Cmd.Chat, 9, 1234, Body("twice")));
-
-        Assert.True(first.Inserted);
-        Assert.False(again.Inserted);
-        Assert.Equal((1UL, first.MessageId), (again.Seq, again.MessageId));
-        Assert.Equal(1UL, await store.GetHeadAsync(LogKind.Inbox, uid));
-        Assert.Equal("once", Encoding.UTF8.GetString(Assert.Single(await store.ReadAsync(LogKind.Inbox, uid, 0, 10)).Body));
-
-        // Another sender's serial, or serial 0, is not a duplicate.
-        Assert.True((await store.AppendAsync(new LogAppend(LogKind.Inbox, uid, 2, Cmd.Chat, 10, 1234, Body("other sender")))).Inserted);
-        Assert.True((await store.AppendAsync(new LogAppend(LogKind.Inbox, uid, 3, Cmd.Chat, 9, 0, Body("no id")))).Inserted);
-        Assert.True((await store.AppendAsync(new LogAppend(LogKind.Inbox, uid, 4, Cmd.Chat, 9, 0, Body("no id")))).Inserted);
-    }
-
-    [Fact]
-    public async Task A_body_stored_once_can_be_referenced_by_another_inbox()
+    public async Task A_message_lands_in_both_inboxes_at_each_ones_next_seq()
     {
         var store = await CreateStoreAsync();
         var (a, b) = (Ids.Next(), Ids.Next());
-        var stored = await store.AppendAsync(new LogAppend(LogKind.Inbox, b, 1, Cmd.Chat, a, 5, Body("shared")));
-        var copy = await store.AppendAsync(new LogAppend(LogKind.Inbox, a, 1, Cmd.Chat, a, 5, [], stored.MessageId));
-        Assert.True(copy.Inserted);
-        Assert.Equal(stored.MessageId, copy.MessageId);
-        Assert.Equal("shared", Encoding.UTF8.GetString((await store.ReadAsync(LogKind.Inbox, a, 0, 1))[0].Body));
+        await store.AppendInboxAsync(new InboxAppend(Cmd.FriendAdd, b, 0, Body("earlier"), a));
+
+        var sent = await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, a, 5, Body("shared"), b, a));
+
+        Assert.Equal((true, 1UL, 2UL), (sent.Inserted, sent.ReceiverSeq, sent.SenderSeq));
+        Assert.Equal("shared", Encoding.UTF8.GetString((await store.ReadAsync(LogKind.Inbox, a, 1, 1))[0].Body));
+        Assert.Equal("shared", Encoding.UTF8.GetString((await store.ReadAsync(LogKind.Inbox, b, 0, 1))[0].Body));
+        Assert.Equal((1UL, 2UL), (await store.GetHeadAsync(LogKind.Inbox, b), await store.GetHeadAsync(LogKind.Inbox, a)));
+
+        // Only the sender's copy (the receiver gagged the sender).
+        var own = await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, a, 6, Body("gagged"), 0, a));
+        Assert.Equal((true, 0UL, 3UL), (own.Inserted, own.ReceiverSeq, own.SenderSeq));
+        Assert.Equal(1UL, await store.GetHeadAsync(LogKind.Inbox, b));
     }
 
     [Fact]
-    public async Task A_seq_that_does_not_follow_is_refused_and_changes_nothing()
+    public async Task The_same_orig_and_serial_is_stored_once()
     {
         var store = await CreateStoreAsync();
-        var uid = Ids.Next();
-        await store.AppendAsync(new LogAppend(LogKind.Inbox, uid, 1, Cmd.Chat, 3, 0, Body("one")));
-        await Assert.ThrowsAnyAsync<Exception>(() => store.AppendAsync(new LogAppend(LogKind.Inbox, uid, 1, Cmd.Chat, 3, 0, Body("taken"))));
+        var (uid, sender) = (Ids.Next(), Ids.Next());
+        var first = await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, sender, 1234, Body("once"), uid, sender));
+        var again = await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, sender, 1234, Body("twice"), uid, sender));
+
+        Assert.True(first.Inserted);
+        Assert.False(again.Inserted);
+        Assert.Equal((first.ReceiverSeq, first.SenderSeq), (again.ReceiverSeq, again.SenderSeq));
         Assert.Equal(1UL, await store.GetHeadAsync(LogKind.Inbox, uid));
-        Assert.Equal("one", Encoding.UTF8.GetString(Assert.Single(await store.ReadAsync(LogKind.Inbox, uid, 0, 10)).Body));
+        Assert.Equal(1UL, await store.GetHeadAsync(LogKind.Inbox, sender));
+        Assert.Equal("once", Encoding.UTF8.GetString(Assert.Single(await store.ReadAsync(LogKind.Inbox, uid, 0, 10)).Body));
+
+        // Another sender's serial, or serial 0, is not a duplicate; the seqs stay gap-free.
+        Assert.Equal(2UL, (await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, Ids.Next(), 1234, Body("other sender"), uid))).ReceiverSeq);
+        Assert.Equal(3UL, (await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, sender, 0, Body("no id"), uid))).ReceiverSeq);
+        Assert.Equal(4UL, (await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, sender, 0, Body("no id"), uid))).ReceiverSeq);
+    }
+
+    [Fact]
+    public async Task Repeats_made_together_are_stored_once_and_take_no_seq()
+    {
+        var store = await CreateStoreAsync();
+        var (uid, sender) = (Ids.Next(), Ids.Next());
+        var appends = Enumerable.Range(0, 40)
+            .Select(i => store.AppendInboxAsync(new InboxAppend(Cmd.Chat, sender, (ulong)(i % 10) + 1, Body($"m{i % 10}"), uid, sender)))
+            .ToArray();
+        var results = await Task.WhenAll(appends);
+
+        Assert.Equal(10, results.Count(r => r.Inserted));
+        Assert.Equal(10UL, await store.GetHeadAsync(LogKind.Inbox, uid));
+        Assert.Equal(10UL, await store.GetHeadAsync(LogKind.Inbox, sender));
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => (ulong)i), (await store.ReadAsync(LogKind.Inbox, uid, 0, 100)).Select(e => e.Seq));
+        for (int i = 0; i < 40; i++)
+        {
+            // Every repeat answers the seqs of the one that was stored.
+            Assert.Equal(results[i % 10].ReceiverSeq, results[i].ReceiverSeq);
+            Assert.Equal(results[i % 10].SenderSeq, results[i].SenderSeq);
+        }
+    }
+
+    [Fact]
+    public async Task A_group_seq_that_does_not_follow_is_refused_and_changes_nothing()
+    {
+        var store = await CreateStoreAsync();
+        var gid = Ids.Next();
+        await store.AppendAsync(new LogAppend(LogKind.Group, gid, 1, Cmd.GroupChat, 3, 0, Body("one")));
+        await Assert.ThrowsAnyAsync<Exception>(() => store.AppendAsync(new LogAppend(LogKind.Group, gid, 1, Cmd.GroupChat, 3, 0, Body("taken"))));
+        Assert.Equal(1UL, await store.GetHeadAsync(LogKind.Group, gid));
+        Assert.Equal("one", Encoding.UTF8.GetString(Assert.Single(await store.ReadAsync(LogKind.Group, gid, 0, 10)).Body));
+    }
+
+    [Fact]
+    public async Task Inbox_entries_are_refused_by_the_group_log_append()
+    {
+        var store = await CreateStoreAsync();
+        await Assert.ThrowsAsync<ArgumentException>(() => store.AppendAsync(new LogAppend(LogKind.Inbox, Ids.Next(), 1, Cmd.Chat, 3, 0, Body("x"))));
+        await Assert.ThrowsAsync<ArgumentException>(() => store.AppendInboxAsync(new InboxAppend(Cmd.Chat, 3, 0, Body("x"), 0, 0)));
     }
 
     [Fact]
@@ -87,9 +124,9 @@ public abstract class MessageStoreContract
     {
         var store = await CreateStoreAsync();
         var uid = ulong.MaxValue - Ids.Next();
-        var result = await store.AppendAsync(new LogAppend(LogKind.Inbox, uid, 1, Cmd.FriendAdd, ulong.MaxValue - 1, ulong.MaxValue, Body("big")));
+        var result = await store.AppendInboxAsync(new InboxAppend(Cmd.FriendAdd, ulong.MaxValue - 1, ulong.MaxValue, Body("big"), uid));
         Assert.True(result.Inserted);
-        Assert.False((await store.AppendAsync(new LogAppend(LogKind.Inbox, uid, 2, Cmd.FriendAdd, ulong.MaxValue - 1, ulong.MaxValue, Body("big")))).Inserted);
+        Assert.False((await store.AppendInboxAsync(new InboxAppend(Cmd.FriendAdd, ulong.MaxValue - 1, ulong.MaxValue, Body("big"), uid))).Inserted);
         var entry = Assert.Single(await store.ReadAsync(LogKind.Inbox, uid, 0, 10));
         Assert.Equal((1UL, Cmd.FriendAdd), (entry.Seq, entry.Cmd));
     }
@@ -99,7 +136,7 @@ public abstract class MessageStoreContract
     {
         var store = await CreateStoreAsync();
         var id = Ids.Next();
-        var inInbox = await store.AppendAsync(new LogAppend(LogKind.Inbox, id, 1, Cmd.Chat, 5, 77, Body("inbox")));
+        var inInbox = await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, 5, 77, Body("inbox"), id));
         var inGroup = await store.AppendAsync(new LogAppend(LogKind.Group, id, 1, Cmd.GroupChat, 5, 77, Body("group")));
         Assert.True(inInbox.Inserted);
         Assert.True(inGroup.Inserted);
@@ -122,7 +159,7 @@ public abstract class MessageStoreContract
         {
             for (ulong seq = 1; seq <= 20; seq++)
             {
-                Assert.True((await store.AppendAsync(new LogAppend(LogKind.Inbox, uid, seq, Cmd.Chat, 1, seq, Body($"{uid}:{seq}")))).Inserted);
+                Assert.Equal(seq, (await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, 1, seq, Body($"{uid}:{seq}"), uid))).ReceiverSeq);
             }
         }));
 
@@ -132,5 +169,21 @@ public abstract class MessageStoreContract
             Assert.Equal(Enumerable.Range(1, 20).Select(i => (ulong)i), entries.Select(e => e.Seq));
             Assert.Equal($"{uid}:20", Encoding.UTF8.GetString(entries[^1].Body));
         }
+    }
+
+    [Fact]
+    public async Task Appends_to_one_inbox_made_without_waiting_get_seqs_in_call_order()
+    {
+        var store = await CreateStoreAsync();
+        var (uid, sender) = (Ids.Next(), Ids.Next());
+        var appends = Enumerable.Range(1, 300)
+            .Select(i => store.AppendInboxAsync(new InboxAppend(Cmd.Chat, sender, (ulong)i, Body($"m{i}"), uid, sender)))
+            .ToArray();
+        var results = await Task.WhenAll(appends);
+
+        Assert.Equal(Enumerable.Range(1, 300).Select(i => (ulong)i), results.Select(r => r.ReceiverSeq));
+        Assert.Equal(Enumerable.Range(1, 300).Select(i => (ulong)i), results.Select(r => r.SenderSeq));
+        var read = await store.ReadAsync(LogKind.Inbox, uid, 0, 1000);
+        Assert.Equal(Enumerable.Range(1, 300).Select(i => $"m{i}"), read.Select(e => Encoding.UTF8.GetString(e.Body)));
     }
 }
