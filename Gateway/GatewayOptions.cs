@@ -47,6 +47,12 @@ public sealed class GatewayOptions
     [Range(1, 4096)]
     public int MaxRequestsInFlight { get; set; } = 64;
 
+    /// <summary>
+    /// How long a connection whose outbound queue is more than half full may go without the client taking any of
+    /// it. While such a queue exists the node's senders wait; a reader that stopped reading is closed after this.
+    /// </summary>
+    public TimeSpan StalledReaderTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Sustained requests per second per connection; beyond that: 10023.</summary>
     [Range(1, 1_000_000)]
     public int RequestsPerSecond { get; set; } = 200;

@@ -41,6 +41,9 @@ public sealed partial class GatewayNode(
 
     public int ConnectionCount => _connections.Count;
 
+    /// <summary>Whether any local connection's outbound queue is backed up (senders then wait).</summary>
+    public NodeCongestion Congestion { get; } = new();
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         Nid = _options.NodeId != 0 ? _options.NodeId : checked((uint)await grains.GetGrain<IIdAllocatorGrain>(IdKinds.Nid).Next());

@@ -30,6 +30,11 @@ public sealed partial class ImConnection
     private readonly int _replayLimit;
     private readonly SemaphoreSlim _drained = new(0, 1);
     private int _waitingForRoom;
+    private readonly int _highWater;
+    private readonly int _lowWater;
+    private int _queued;
+    private int _congested;
+    private long _lastWriteProgress;
 
     public ImConnection(IFrameTransport transport, ConnectionServices services)
     {
@@ -42,6 +47,10 @@ public sealed partial class ImConnection
             FullMode = BoundedChannelFullMode.Wait,
         });
         _replayLimit = Math.Max(1, options.OutboundQueueFrames / 2);
+        // Well below the limit: pushes already on their way (requests in flight, deliveries queued in the cluster)
+        // still land after the senders stopped.
+        _highWater = Math.Max(1, options.OutboundQueueFrames / 4);
+        _lowWater = options.OutboundQueueFrames / 8;
         _rate = new RequestRateLimiter(options.RequestsPerSecond, options.RequestBurst, services.Time);
         _pipeline = new RequestPipeline(options.MaxRequestsInFlight, services.Logger);
         _openedAt = _lastInboundAt = services.Time.GetTimestamp();
@@ -77,6 +86,13 @@ public sealed partial class ImConnection
     {
         if (_outbound.Writer.TryWrite(frame.Queued(System.Diagnostics.Stopwatch.GetTimestamp())))
         {
+            if (Interlocked.Increment(ref _queued) >= _highWater && Interlocked.CompareExchange(ref _congested, 1, 0) == 0)
+            {
+                // The stall clock starts now, not at the last write long ago.
+                Volatile.Write(ref _lastWriteProgress, _services.Time.GetTimestamp());
+                _services.Node.Congestion.Enter();
+            }
+
             return true;
         }
 
@@ -164,6 +180,12 @@ public sealed partial class ImConnection
             LogHeartbeatTimeout(_services.Logger, Id, Session.Uid, Session.Sid);
             Close();
         }
+
+        if (Volatile.Read(ref _congested) == 1 && _services.Time.GetElapsedTime(Volatile.Read(ref _lastWriteProgress), now) > options.StalledReaderTimeout)
+        {
+            LogReaderStalled(_services.Logger, Id, _transport.Name);
+            Abort();
+        }
     }
 
     /// <summary>Runs the connection until it closes; the session, if any, ends as if it had sent OFFLINE.</summary>
@@ -197,6 +219,11 @@ public sealed partial class ImConnection
             await _services.Node.RemoveAsync(this);
             await FinishWritingAsync(writing);
             await _transport.Input.CompleteAsync();
+            if (Interlocked.Exchange(ref _congested, 0) == 1)
+            {
+                _services.Node.Congestion.Leave();
+            }
+
             _services.Metrics.ConnectionClosed(_transport.Name);
         }
     }
@@ -224,6 +251,13 @@ public sealed partial class ImConnection
                     }
                     else if (_services.Router.Prepare(this, frame) is { } request)
                     {
+                        if (_services.Node.Congestion.IsCongested)
+                        {
+                            // Some reader on this node (maybe this one, with its own replies) is behind: wait for
+                            // it rather than make it fall further behind.
+                            await _services.Node.Congestion.WaitClearedAsync(_closing.Token);
+                        }
+
                         if (_pipeline.InFlight >= _services.Options.MaxRequestsInFlight)
                         {
                             // Not reading on is the back-pressure: the client's socket fills and its sends block.
@@ -263,6 +297,7 @@ public sealed partial class ImConnection
                 long oldest = 0;
                 while (reader.TryRead(out var frame))
                 {
+                    Interlocked.Decrement(ref _queued);
                     if (oldest == 0)
                     {
                         oldest = frame.QueuedAt;
@@ -276,6 +311,12 @@ public sealed partial class ImConnection
                 {
                     Abort();
                     return;
+                }
+
+                Volatile.Write(ref _lastWriteProgress, _services.Time.GetTimestamp());
+                if (Volatile.Read(ref _queued) <= _lowWater && Interlocked.CompareExchange(ref _congested, 0, 1) == 1)
+                {
+                    _services.Node.Congestion.Leave();
                 }
 
                 if (oldest != 0 && ++writes % Diagnostics.ImMetrics.DeliverySampleEvery == 1)
@@ -350,6 +391,9 @@ public sealed partial class ImConnection
 
     [LoggerMessage(EventId = 2006, Level = LogLevel.Debug, Message = "Connection {ConnectionId}: {Count} request(s) still running at close; their replies are dropped")]
     private static partial void LogRequestsOutlivedClose(ILogger logger, long connectionId, int count);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "Connection {ConnectionId} ({Transport}): the client stopped reading its backed-up queue, disconnecting")]
+    private static partial void LogReaderStalled(ILogger logger, long connectionId, string transport);
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Debug, Message = "Connection {ConnectionId}: peer gone ({Reason})")]
     private static partial void LogPeerGone(ILogger logger, long connectionId, string reason);
