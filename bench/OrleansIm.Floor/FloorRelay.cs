@@ -1,0 +1,15 @@
+using System.Collections.Concurrent;
+
+namespace OrleansIm.Floor;
+
+/// <summary>Who is logged in where: uid → connection (the last login of a uid wins).</summary>
+public sealed class FloorRelay
+{
+    private readonly ConcurrentDictionary<ulong, FloorConnection> _users = new();
+
+    public void Add(ulong uid, FloorConnection connection) => _users[uid] = connection;
+
+    public void Remove(ulong uid, FloorConnection connection) => _users.TryRemove(new KeyValuePair<ulong, FloorConnection>(uid, connection));
+
+    public FloorConnection? Find(ulong uid) => _users.GetValueOrDefault(uid);
+}
