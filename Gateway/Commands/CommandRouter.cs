@@ -93,11 +93,15 @@ public sealed partial class CommandRouter
 
         private async ValueTask Run(ImConnection connection, FrameHeader header)
         {
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var started = router._metrics.SampleRequest() ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
             try
             {
                 await handler(connection, header);
-                router._metrics.Handled(header.Type, started);
+                if (started != 0)
+                {
+                    router._metrics.Handled(header.Type, started);
+                }
+
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -167,11 +171,15 @@ public sealed partial class CommandRouter
 
         private async ValueTask Run(ImConnection connection, FrameHeader header, TRequest request)
         {
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var started = router._metrics.SampleRequest() ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
             try
             {
                 await handler(connection, header, request);
-                router._metrics.Handled(header.Type, started);
+                if (started != 0)
+                {
+                    router._metrics.Handled(header.Type, started);
+                }
+
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -11,8 +11,9 @@ public sealed class ImMetrics : IDisposable
 
     private readonly Meter _meter;
     private readonly UpDownCounter<long> _connections;
-    private readonly Counter<long> _framesIn;
-    private readonly Counter<long> _framesOut;
+    private readonly CommandCounts _framesIn = new();
+    private readonly CommandCounts _framesOut = new();
+    private long _handled;
     private readonly Counter<long> _errors;
     private readonly Histogram<double> _requestDuration;
     private readonly Histogram<double> _deliveryDuration;
@@ -21,10 +22,10 @@ public sealed class ImMetrics : IDisposable
     {
         _meter = meters.Create(MeterName);
         _connections = _meter.CreateUpDownCounter<long>("im.connections", description: "Open client connections, by transport");
-        _framesIn = _meter.CreateCounter<long>("im.frames.in", description: "Frames received, by command");
-        _framesOut = _meter.CreateCounter<long>("im.frames.out", description: "Frames written to clients, by command");
+        _meter.CreateObservableCounter("im.frames.in", _framesIn.Observe, description: "Frames received, by command");
+        _meter.CreateObservableCounter("im.frames.out", _framesOut.Observe, description: "Frames written to clients, by command");
         _errors = _meter.CreateCounter<long>("im.errors", description: "Refusals and errors sent to clients, by code");
-        _requestDuration = _meter.CreateHistogram<double>("im.request.duration", unit: "ms", description: "Time to handle a request, by command");
+        _requestDuration = _meter.CreateHistogram<double>("im.request.duration", unit: "ms", description: "Time to handle a request, by command (one request in 16 sampled)");
         _deliveryDuration = _meter.CreateHistogram<double>("im.delivery.duration", unit: "ms", description: "Time the oldest frame of a write waited in a connection's outbound queue (one write in 16 sampled)");
     }
 
@@ -32,9 +33,15 @@ public sealed class ImMetrics : IDisposable
 
     public void ConnectionClosed(string transport) => _connections.Add(-1, new KeyValuePair<string, object?>("transport", transport));
 
-    public void FrameIn(uint cmd) => _framesIn.Add(1, new KeyValuePair<string, object?>("command", CommandTable.NameOf(cmd)));
+    public void FrameIn(uint cmd) => _framesIn.Add(cmd);
 
-    public void FrameOut(uint cmd) => _framesOut.Add(1, new KeyValuePair<string, object?>("command", CommandTable.NameOf(cmd)));
+    public void FrameOut(uint cmd) => _framesOut.Add(cmd);
+
+    /// <summary>One request in this many is sampled for <c>im.request.duration</c>: a tagged histogram sample per request costs more than the rest of a CHAT's bookkeeping.</summary>
+    public const int RequestSampleEvery = 16;
+
+    /// <summary>Whether this request's duration is sampled; when true, pass its start to <see cref="Handled"/>.</summary>
+    public bool SampleRequest() => Interlocked.Increment(ref _handled) % RequestSampleEvery == 0;
 
     /// <summary>One write in this many is sampled for <c>im.delivery.duration</c>.</summary>
     public const int DeliverySampleEvery = 16;
