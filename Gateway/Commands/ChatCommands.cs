@@ -11,7 +11,7 @@ namespace OrleansIm.Gateway.Commands;
 /// Private chat and the inbox: CHAT (stored, then ACKed, then pushed), receiver CHAT-ACK, ALLOC-SEQ and SYNC.
 /// A CHAT is one call to the receiver's grain, which commits both inboxes' rows together; no grain waits on another.
 /// </summary>
-public sealed class ChatCommands(IGrainFactory grains, IOptions<GatewayOptions> options) : ICommandModule
+public sealed class ChatCommands(GrainRefs refs, IOptions<GatewayOptions> options) : ICommandModule
 {
     private readonly GatewayOptions _options = options.Value;
 
@@ -106,7 +106,7 @@ public sealed class ChatCommands(IGrainFactory grains, IOptions<GatewayOptions> 
 
         foreach (var (gid, stored) in (await user.GetGroupCursors()).OrderBy(g => g.Key))
         {
-            var group = grains.GetGrain<IGroupGrain>((long)gid);
+            var group = refs.Group(gid);
             var replayed = await ReplayAsync(connection, given.GetValueOrDefault(gid, stored), (after, max) => group.ReadLog(request.Uid, after, max));
             if (replayed is null)
             {
@@ -151,7 +151,7 @@ public sealed class ChatCommands(IGrainFactory grains, IOptions<GatewayOptions> 
         }
     }
 
-    private IUserGrain User(ulong uid) => grains.GetGrain<IUserGrain>((long)uid);
+    private IUserGrain User(ulong uid) => refs.User(uid);
 
     private static ChatAck ChatAck(Chat request, uint code, ulong seq)
     {

@@ -11,7 +11,7 @@ namespace OrleansIm.Gateway.Commands;
 /// Contacts: FRIEND-ADD/DEL (relayed through the receiver's inbox), BLACKLIST-*, GAG-* and MARK-*. Friend
 /// operations touch both users; the receiver is asked first, then the sender applies the outcome.
 /// </summary>
-public sealed class ContactCommands(IGrainFactory grains, IOptions<GatewayOptions> options) : ICommandModule
+public sealed class ContactCommands(GrainRefs refs, IOptions<GatewayOptions> options) : ICommandModule
 {
     private readonly GatewayOptions _options = options.Value;
 
@@ -83,5 +83,5 @@ public sealed class ContactCommands(IGrainFactory grains, IOptions<GatewayOption
 
     private bool TooLong(string mark) => Identity.TooLong(mark, _options.MaxMarkBytes);
 
-    private IUserGrain User(ulong uid) => grains.GetGrain<IUserGrain>((long)uid);
+    private IUserGrain User(ulong uid) => refs.User(uid);
 }

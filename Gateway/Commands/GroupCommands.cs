@@ -11,7 +11,7 @@ namespace OrleansIm.Gateway.Commands;
 /// Every GROUP-* request. For CREAT/DIMISS/JOIN/QUIT/INVITE/CHAT the body's uid is the caller; for KICK, GAG, BL
 /// and MGR it is the target and the caller is the logged-in user. The group grain applies the rank rules.
 /// </summary>
-public sealed class GroupCommands(IGrainFactory grains, GatewayNode node, IOptions<GatewayOptions> options) : ICommandModule
+public sealed class GroupCommands(IGrainFactory grains, GrainRefs refs, GatewayNode node, IOptions<GatewayOptions> options) : ICommandModule
 {
     private readonly GatewayOptions _options = options.Value;
 
@@ -137,7 +137,7 @@ public sealed class GroupCommands(IGrainFactory grains, GatewayNode node, IOptio
     private static GroupUsrListAck ListAck(ulong gid, uint code, string json, uint total) =>
         new() { Gid = gid, List = json, Code = code, Errmsg = ResultCode.Message(code), Total = total };
 
-    private IGroupGrain Group(ulong gid) => grains.GetGrain<IGroupGrain>((long)gid);
+    private IGroupGrain Group(ulong gid) => refs.Group(gid);
 
-    private IUserGrain User(ulong uid) => grains.GetGrain<IUserGrain>((long)uid);
+    private IUserGrain User(ulong uid) => refs.User(uid);
 }

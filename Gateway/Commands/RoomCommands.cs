@@ -12,7 +12,7 @@ namespace OrleansIm.Gateway.Commands;
 /// Every ROOM-* request. Membership is per session: the room grain counts it and this node keeps the local table
 /// the room's frames are written from (encoded once, written to each local session of the room or bucket).
 /// </summary>
-public sealed class RoomCommands(IGrainFactory grains, GatewayNode node, IOptions<GatewayOptions> options) : ICommandModule
+public sealed class RoomCommands(IGrainFactory grains, GrainRefs refs, GatewayNode node, IOptions<GatewayOptions> options) : ICommandModule
 {
     private readonly GatewayOptions _options = options.Value;
 
@@ -162,5 +162,5 @@ public sealed class RoomCommands(IGrainFactory grains, GatewayNode node, IOption
 
     private static RoomUsrNumAck NumAck(ulong rid, uint num, uint code) => new() { Rid = rid, Num = num, Code = code, Errmsg = ResultCode.Message(code) };
 
-    private IRoomGrain Room(ulong rid) => grains.GetGrain<IRoomGrain>((long)rid);
+    private IRoomGrain Room(ulong rid) => refs.Room(rid);
 }
