@@ -15,6 +15,7 @@ public sealed partial class RequestPipeline(int maxInFlight, ILogger logger)
 {
     private readonly Lock _lock = new();
     private Dictionary<Lane, LaneQueue>? _lanes;
+    private LaneQueue? _spare;
     private int _inFlight;
     private TaskCompletionSource? _waiter;
     private int _waitingFor;
@@ -37,7 +38,9 @@ public sealed partial class RequestPipeline(int maxInFlight, ILogger logger)
             _lanes ??= [];
             if (!_lanes.TryGetValue(request.Lane, out var lane))
             {
-                lane = new LaneQueue();
+                // Most lanes hold one request at a time: the queue of the last one that went idle is reused.
+                lane = _spare ?? new LaneQueue();
+                _spare = null;
                 _lanes.Add(request.Lane, lane);
             }
 
@@ -128,6 +131,7 @@ public sealed partial class RequestPipeline(int maxInFlight, ILogger logger)
         if (lane.IsIdle)
         {
             _lanes.Remove(request.Lane);
+            _spare = lane;
         }
 
         if (_waiter is not null && _inFlight <= _waitingFor)

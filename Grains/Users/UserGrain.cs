@@ -23,6 +23,7 @@ public sealed partial class UserGrain(
     private static readonly TimeSpan KeepAliveWhileOnline = TimeSpan.FromDays(365);
 
     private readonly SortedDictionary<ulong, SessionInfo> _sessions = [];
+    private MembershipVersion _checkedMembership = MembershipVersion.MinValue;
     private readonly UserOptions _options = options.Value;
 
     private ulong Uid => (ulong)this.GetPrimaryKeyLong();
@@ -86,7 +87,14 @@ public sealed partial class UserGrain(
             return;
         }
 
+        // Every push passes here: look only when the cluster's view changed since the last look.
         var snapshot = membership.CurrentSnapshot;
+        if (snapshot.Version == _checkedMembership)
+        {
+            return;
+        }
+
+        _checkedMembership = snapshot.Version;
         var dead = _sessions.Values.Where(s => snapshot.GetSiloStatus(s.Address.Silo) == SiloStatus.Dead).Select(s => s.Sid).ToList();
         if (dead.Count == 0)
         {
@@ -137,6 +145,47 @@ public sealed partial class UserGrain(
     private void Push(byte[] frame, ulong exceptSid = 0, uint pushClass = 0)
     {
         DropSessionsOfDeadSilos();
+
+        // The common case, every target on one node, without building groups.
+        SessionAddress? only = null;
+        int targets = 0;
+        foreach (var session in _sessions.Values)
+        {
+            if (session.Sid == exceptSid)
+            {
+                continue;
+            }
+
+            if (only is not null && session.Address.Nid != only.Nid)
+            {
+                PushPerNode(frame, exceptSid, pushClass);
+                return;
+            }
+
+            only = session.Address;
+            targets++;
+        }
+
+        if (only is null)
+        {
+            return;
+        }
+
+        var ids = new long[targets];
+        int i = 0;
+        foreach (var session in _sessions.Values)
+        {
+            if (session.Sid != exceptSid)
+            {
+                ids[i++] = session.Address.ConnectionId;
+            }
+        }
+
+        only.Node.Deliver(frame, ids, pushClass).Ignore();
+    }
+
+    private void PushPerNode(byte[] frame, ulong exceptSid, uint pushClass)
+    {
         foreach (var node in _sessions.Values.Where(s => s.Sid != exceptSid).GroupBy(s => s.Address.Nid))
         {
             var targets = node.Select(s => s.Address.ConnectionId).ToArray();
