@@ -232,7 +232,6 @@ public sealed partial class PostgresMessageStore : IMessageStore, IAsyncDisposab
         append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Orig });
         append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Serial });
         append.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = e.Body, NpgsqlDbType = NpgsqlDbType.Bytea });
-        append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.MessageId });
         return append;
     }
 
