@@ -1,59 +1,35 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark: the floor (bench/OrleansIm.Floor, a bare relay of the same frames), OrleansIm embedded and
-# OrleansIm on a throwaway PostgreSQL 15 (fsync on), each driven by the same load tool over loopback on this machine.
-# Prints a Markdown table with each product figure as a ratio of the floor's; the load tool's own lines go to
-# $BENCH_LOG (default: a temporary file, shown at the end).
-#   scripts/bench.sh [--pairs 50] [--messages 2000] [--window 16]
+# Side-by-side benchmark on this machine, over loopback, in one run:
+#   floor     bench/OrleansIm.Floor: a bare Kestrel relay of the same frames (TCP and WebSocket), no grains, no storage
+#   peer      bench/OrleansIm.Peer: an ASP.NET Core SignalR hub doing the same relay (WebSocket, MessagePack),
+#             driven by the SignalR .NET client
+#   embedded  OrleansIm, embedded mode
+#   postgres  OrleansIm on a throwaway PostgreSQL 15 with fsync on
+# Every figure is also given as a ratio of the floor's on the same transport. The load tool's own report for each
+# cell is appended to the log ($BENCH_LOG, default /tmp/orleansim-bench.log).
+#   scripts/bench.sh [--quick]     --quick: fewer messages and no 10,000-session room or 15,000 idle sessions
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pairs=50 messages=2000 window=16
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --pairs) pairs=$2; shift 2 ;;
-    --messages) messages=$2; shift 2 ;;
-    --window) window=$2; shift 2 ;;
-    *) echo "usage: scripts/bench.sh [--pairs N] [--messages N] [--window N]" >&2; exit 2 ;;
-  esac
-done
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+pairs=50 window=16 messages=4000 room_messages=2000 room_big_messages=200 idle_sizes="5000 15000" room_sizes="1000 10000"
+if [ $quick = 1 ]; then messages=1000 room_messages=300 idle_sizes="5000" room_sizes="1000"; fi
+ulimit -n 20000 2>/dev/null || true
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
 dotnet build OrleansIm.sln -c Release -v quiet -nologo >/dev/null
 work=$(mktemp -d)
-log=${BENCH_LOG:-$work/bench.log}
-server_pid=""
-pg_data=""
+log=${BENCH_LOG:-/tmp/orleansim-bench.log}
+: >"$log"
+server_pid="" pg_data="" pg_port=""
 stop_server() { if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; server_pid=""; fi; }
 cleanup() {
   stop_server
   if [ -n "$pg_data" ]; then runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_data" -m immediate stop >/dev/null 2>&1 || true; fi
-  [ -z "${BENCH_LOG:-}" ] && cp "$log" /tmp/orleansim-bench.log 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-wait_healthy() {
-  for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null 2>&1 && return 0; sleep 0.5; done
-  echo "server on $1 did not start" >&2; return 1
-}
-
-# start_server floor|embedded|postgres: sets http_port and tcp_port.
-start_server() {
-  http_port=$(free_port); tcp_port=$(free_port)
-  if [ "$1" = floor ]; then
-    dotnet bench/OrleansIm.Floor/bin/Release/net10.0/OrleansIm.Floor.dll --http "$http_port" --tcp "$tcp_port" >"$work/floor.log" 2>&1 &
-  else
-    local extra=()
-    [ "$1" = postgres ] && extra=(env "ConnectionStrings__Postgres=Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres;Maximum Pool Size=50")
-    env ASPNETCORE_ENVIRONMENT=Development Gateway__ListenAddress=127.0.0.1 Gateway__HttpPort="$http_port" Gateway__TcpPort="$tcp_port" \
-      Orleans__SiloPort="$(free_port)" Orleans__GatewayPort="$(free_port)" \
-      Gateway__RequestsPerSecond=1000000 Gateway__RequestBurst=1000000 \
-      Logging__LogLevel__Default=Warning Logging__LogLevel__OrleansIm=Warning \
-      "${extra[@]}" dotnet Silo/bin/Release/net10.0/OrleansIm.Silo.dll >"$work/silo-$1.log" 2>&1 &
-  fi
-  server_pid=$!
-  wait_healthy "$http_port"
-}
 
 start_postgres() {
   [ -x /usr/lib/postgresql/15/bin/initdb ] || { apt-get update -qq && apt-get install -y -qq postgresql-15 >/dev/null; }
@@ -65,39 +41,153 @@ start_postgres() {
     -o "-p $pg_port -k $work -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on" start >/dev/null
 }
 
-# run_chat TRANSPORT: prints "messages/s ack-p50 ack-p99 lost"
-run_chat() {
-  local out
-  out=$(dotnet bench/OrleansIm.Load/bin/Release/net10.0/OrleansIm.Load.dll --tcp "$tcp_port" --http "$http_port" \
-    --transport "$1" --pairs "$pairs" --messages "$messages" --window "$window" 2>&1) || true
-  printf '%s\n' "--- $current $1" "$out" >>"$log"
-  local rate p50 p99 lost
-  rate=$(sed -n 's/.*throughput=\([0-9]*\).*/\1/p' <<<"$out")
-  p50=$(sed -n 's/.*ack latency ms: *p50=\([0-9.]*\).*/\1/p' <<<"$out")
-  p99=$(sed -n 's/.*ack latency ms:.*p99=\([0-9.]*\).*/\1/p' <<<"$out")
-  lost=$(sed -n 's/.*lost=\([0-9]*\).*/\1/p' <<<"$out")
-  echo "${rate:-0} ${p50:--} ${p99:--} ${lost:--}"
+# start_server floor|peer|embedded|postgres: sets http_port and tcp_port, waits for /healthz.
+start_server() {
+  http_port=$(free_port); tcp_port=$(free_port)
+  case "$1" in
+    floor) dotnet bench/OrleansIm.Floor/bin/Release/net10.0/OrleansIm.Floor.dll --http "$http_port" --tcp "$tcp_port" >"$work/$1.log" 2>&1 & ;;
+    peer) dotnet bench/OrleansIm.Peer/bin/Release/net10.0/OrleansIm.Peer.dll --http "$http_port" >"$work/$1.log" 2>&1 & ;;
+    *)
+      local postgres=""
+      [ "$1" = postgres ] && postgres="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres;Maximum Pool Size=50"
+      ASPNETCORE_ENVIRONMENT=Development Gateway__ListenAddress=127.0.0.1 Gateway__HttpPort="$http_port" Gateway__TcpPort="$tcp_port" \
+        Orleans__SiloPort="$(free_port)" Orleans__GatewayPort="$(free_port)" \
+        Gateway__RequestsPerSecond=1000000 Gateway__RequestBurst=1000000 \
+        Logging__LogLevel__Default=Warning Logging__LogLevel__OrleansIm=Warning ConnectionStrings__Postgres="$postgres" \
+        dotnet Silo/bin/Release/net10.0/OrleansIm.Silo.dll >"$work/$1.log" 2>&1 & ;;
+  esac
+  server_pid=$!
+  for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$http_port/healthz" >/dev/null 2>&1 && return 0; sleep 0.5; done
+  echo "$1 did not start:" >&2; cat "$work/$1.log" >&2; return 1
 }
 
-declare -A result
-for current in floor embedded postgres; do
+load() {
+  local client=lean
+  [ "$current" = peer ] && client=signalr
+  dotnet bench/OrleansIm.Load/bin/Release/net10.0/OrleansIm.Load.dll --tcp "$tcp_port" --http "$http_port" --client "$client" "$@" 2>&1
+}
+
+# Runs one load and keeps the lines that matter; the whole report goes to the log.
+measure() {
+  local name=$1; shift
+  local out
+  out=$(load "$@") || true
+  printf '%s\n' "--- $current: $name" "$out" >>"$log"
+  result[$current:$name]=$(tr '\n' ' ' <<<"$out")
+}
+field() { sed -n "s|.*$2=\([0-9.]*\).*|\1|p" <<<"${result[$1]:-}" | head -n 1; }
+# The latency figures come after the throughput line; pick the first after "ack latency" or "delivery latency".
+latency() { sed -n "s/.*$2 latency ms: *p50=\([0-9.]*\) p99=\([0-9.]*\) p99.9=\([0-9.]*\).*/\1 \/ \2 \/ \3/p" <<<"${result[$1]:-}" | head -n 1; }
+
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$server_pid/status"; }
+measure_idle() {
+  local transport=$1 n=$2 ready="$work/ready-$current-$transport-$n"
+  local before after
+  sleep 2; before=$(rss_kb)
+  load --scenario idle --transport "$transport" --online "$n" --hold 6 --ready-file "$ready" >"$work/idle.out" &
+  local idle_pid=$!
+  for _ in $(seq 1 600); do { [ -f "$ready" ] || ! kill -0 "$idle_pid" 2>/dev/null; } && break; sleep 0.5; done
+  sleep 3; after=$(rss_kb)
+  wait "$idle_pid" || true
+  printf '%s\n' "--- $current: idle $transport $n (RSS before ${before} kB, held ${after} kB)" "$(cat "$work/idle.out")" >>"$log"
+  if [ -f "$ready" ]; then
+    result[$current:idle-$transport-$n]=$(python3 -c "print(f'{($after-$before)/$n:.1f}')")
+  fi
+}
+
+declare -A result open_rate
+floor_rate() { field "floor:chat-$1" throughput; }
+for current in floor peer embedded postgres; do
   [ "$current" = postgres ] && start_postgres
   start_server "$current"
-  for transport in tcp ws; do
-    result[$current-$transport]=$(run_chat "$transport")
+  transports="tcp ws"
+  [ "$current" = peer ] && transports="ws"
+  for transport in $transports; do
+    measure "chat-$transport" --transport "$transport" --pairs "$pairs" --messages "$messages" --window "$window"
+    base=$(floor_rate "$transport")
+    rate=$(python3 -c "print(int(${base:-0} * 0.25))")
+    open_rate[$transport]=$rate
+    [ "$rate" -gt 0 ] && measure "open-$transport" --transport "$transport" --pairs "$pairs" --messages $((rate * 10 / pairs)) --rate "$rate"
+    if [ "$current" != postgres ]; then
+      for n in $room_sizes; do
+        m=$room_messages; [ "$n" -gt 1000 ] && m=$room_big_messages
+        measure "room-$transport-$n" --scenario room --transport "$transport" --online "$n" --messages "$m" --window 256
+      done
+      for n in $idle_sizes; do measure_idle "$transport" "$n"; done
+    fi
+    if [ "$current" = embedded ] || [ "$current" = postgres ]; then
+      measure "group-$transport" --scenario group --transport "$transport" --members 1000 --online 200 --messages 200
+    fi
   done
   stop_server
 done
 
-ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}x' if b else '-')" "$1" "$2"; }
-echo "chat closed loop: $pairs sender/receiver pairs, $messages messages each, up to $window unacknowledged per sender ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ))"
+ratio() { python3 -c "import sys; a,b=sys.argv[1],sys.argv[2]; print(f'{float(a)/float(b):.2f}x' if a and b and float(b) else '-')" "${1:-}" "${2:-}"; }
+servers="floor peer embedded postgres"
+echo "# scripts/bench.sh, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores; load tool on the same machine"
 echo
-echo "| transport | server | messages/s | vs floor | ACK p50 ms | ACK p99 ms | lost |"
-echo "|---|---|---:|---:|---:|---:|---:|"
-for transport in tcp ws; do
-  read -r floor_rate _ <<<"${result[floor-$transport]}"
-  for server in floor embedded postgres; do
-    read -r rate p50 p99 lost <<<"${result[$server-$transport]}"
-    echo "| $transport | $server | $rate | $(ratio "$rate" "$floor_rate") | $p50 | $p99 | $lost |"
+echo "## Chat, closed loop: $pairs pairs, up to $window unacknowledged per sender (messages/s, ratio to the floor)"
+echo
+echo "| transport | floor | peer (SignalR) | embedded | postgres (fsync on) |"
+echo "|---|---:|---:|---:|---:|"
+for t in tcp ws; do
+  row="| $t"
+  for s in $servers; do v=$(field "$s:chat-$t" throughput); row+=" | ${v:--} ($(ratio "$v" "$(floor_rate "$t")"))"; done
+  echo "$row |"
+done
+echo
+echo "## Chat, open loop at 25% of the floor's maximum: ACK latency p50 / p99 / p99.9 ms, from the intended send time"
+echo
+echo "| transport | rate | floor | peer (SignalR) | embedded | postgres |"
+echo "|---|---:|---:|---:|---:|---:|"
+for t in tcp ws; do
+  row="| $t | ${open_rate[$t]:--}"
+  for s in $servers; do v=$(latency "$s:open-$t" ack); row+=" | ${v:--}"; done
+  echo "$row |"
+done
+echo
+echo "## Room fan-out, one sender keeping 256 ROOM-BC in flight: deliveries/s (ratio to the floor), delivery p99 ms"
+echo
+echo "| transport | sessions | floor | peer (SignalR) | embedded |"
+echo "|---|---:|---:|---:|---:|"
+for t in tcp ws; do
+  for n in $room_sizes; do
+    f=$(field "floor:room-$t-$n" "deliveries/s")
+    row="| $t | $n"
+    for s in floor peer embedded; do
+      v=$(field "$s:room-$t-$n" "deliveries/s"); p=$(latency "$s:room-$t-$n" delivery | cut -d/ -f2 | tr -d ' ')
+      row+=" | ${v:--} ($(ratio "$v" "$f")), ${p:--}"
+    done
+    echo "$row |"
   done
 done
+echo
+echo "## Group of 1,000 members, 200 online (ImClient-based scenario): deliveries/s, time to reach all p50 / p99 ms"
+echo
+echo "| transport | embedded | postgres |"
+echo "|---|---:|---:|"
+for t in tcp ws; do
+  row="| $t"
+  for s in embedded postgres; do
+    v=$(field "$s:group-$t" "deliveries/s"); p=$(sed -n 's/.*sessions ms: p50=\([0-9.]*\) p99=\([0-9.]*\).*/\1 \/ \2/p' <<<"${result[$s:group-$t]:-}")
+    row+=" | ${v:--}, ${p:--}"
+  done
+  echo "$row |"
+done
+echo
+echo "## Server memory per idle logged-in connection (RSS growth / sessions, KB)"
+echo
+echo "| transport | sessions | floor | peer (SignalR) | embedded |"
+echo "|---|---:|---:|---:|---:|"
+for t in tcp ws; do
+  for n in $idle_sizes; do
+    f=${result[floor:idle-$t-$n]:-}
+    row="| $t | $n"
+    for s in floor peer embedded; do v=${result[$s:idle-$t-$n]:-}; row+=" | ${v:--} ($(ratio "$v" "$f"))"; done
+    echo "$row |"
+  done
+done
+echo
+lost=$(grep -ho 'lost=[0-9]*' "$log" | awk -F= '{s+=$2} END {print s+0}')
+disconnected=$(grep -hc 'disconnected\|outbound queue full' "$log" | awk '{s+=$1} END {print s+0}')
+echo "Lost deliveries over all runs: $lost; load-tool disconnections reported: $disconnected. Full reports: $log"

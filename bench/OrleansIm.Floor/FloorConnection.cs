@@ -19,6 +19,7 @@ public sealed class FloorConnection(FloorRelay relay, IFloorTransport transport)
     private ulong _sent;
     private ulong _received;
     private bool _closing;
+    private List<FloorRoom>? _rooms;
 
     public async Task RunAsync()
     {
@@ -54,13 +55,18 @@ public sealed class FloorConnection(FloorRelay relay, IFloorTransport transport)
                 relay.Remove(_uid, this);
             }
 
+            foreach (var room in _rooms ?? [])
+            {
+                room.Leave(this);
+            }
+
             _outbound.Writer.TryComplete();
             await writing;
             await input.CompleteAsync();
         }
     }
 
-    private void Post(byte[] frame)
+    public void Post(byte[] frame)
     {
         if (!_outbound.Writer.TryWrite(frame))
         {
@@ -93,6 +99,40 @@ public sealed class FloorConnection(FloorRelay relay, IFloorTransport transport)
 
                 Post(FrameWriter.Encode(Cmd.ChatAck, FrameHeader.FlagSystem, _uid, 0, header.Serial,
                     new ChatAck { Orig = chat.Orig, Dest = chat.Dest, Code = 0, Errmsg = "ok", Seq = ++_sent }));
+                break;
+            case Cmd.RoomCreat:
+                var create = RoomCreat.Parser.ParseFrom(frame.Body);
+                Post(FrameWriter.Encode(Cmd.RoomCreatAck, FrameHeader.FlagSystem, _uid, 0, header.Serial,
+                    new RoomCreatAck { Uid = create.Uid, Rid = relay.CreateRoom(), Code = 0, Errmsg = "ok" }));
+                break;
+            case Cmd.RoomJoin:
+                var join = RoomJoin.Parser.ParseFrom(frame.Body);
+                var joined = relay.Room(join.Rid);
+                joined?.Join(this);
+                if (joined is not null)
+                {
+                    (_rooms ??= []).Add(joined);
+                }
+
+                Post(FrameWriter.Encode(Cmd.RoomJoinAck, FrameHeader.FlagSystem, _uid, 0, header.Serial,
+                    new RoomJoinAck { Uid = join.Uid, Rid = join.Rid, Gid = 1, Code = joined is null ? ResultCode.NotFound : 0, Errmsg = "ok" }));
+                break;
+            case Cmd.RoomBc:
+                var broadcast = RoomBc.Parser.ParseFrom(frame.Body);
+                if (relay.Room(broadcast.Rid) is { } room)
+                {
+                    // Encoded once, the same bytes queued for every member.
+                    var encoded = frame.Body.IsSingleSegment
+                        ? FrameWriter.EncodeRaw(Cmd.RoomBc, FrameHeader.FlagSystem, 0, 0, 0, frame.Body.FirstSpan)
+                        : FrameWriter.EncodeRaw(Cmd.RoomBc, FrameHeader.FlagSystem, 0, 0, 0, frame.Body.ToArray());
+                    foreach (var member in room.Members)
+                    {
+                        member.Post(encoded);
+                    }
+                }
+
+                Post(FrameWriter.Encode(Cmd.RoomBcAck, FrameHeader.FlagSystem, _uid, 0, header.Serial,
+                    new RoomBcAck { Rid = broadcast.Rid, Code = 0, Errmsg = "ok" }));
                 break;
             case Cmd.Offline:
                 Post(FrameWriter.Encode(Cmd.OfflineAck, FrameHeader.FlagSystem, _uid, 0, header.Serial, null));

@@ -6,6 +6,17 @@ namespace OrleansIm.Floor;
 public sealed class FloorRelay
 {
     private readonly ConcurrentDictionary<ulong, FloorConnection> _users = new();
+    private readonly ConcurrentDictionary<ulong, FloorRoom> _rooms = new();
+    private long _lastRid;
+
+    public ulong CreateRoom()
+    {
+        var rid = (ulong)Interlocked.Increment(ref _lastRid);
+        _rooms[rid] = new FloorRoom();
+        return rid;
+    }
+
+    public FloorRoom? Room(ulong rid) => _rooms.GetValueOrDefault(rid);
 
     public void Add(ulong uid, FloorConnection connection) => _users[uid] = connection;
 

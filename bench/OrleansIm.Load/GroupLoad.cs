@@ -26,7 +26,7 @@ public sealed class GroupLoad(LoadOptions options)
     public async Task<Report> RunAsync()
     {
         using var http = new HttpClient { BaseAddress = new Uri($"http://{options.Host}:{options.HttpPort}/"), Timeout = TimeSpan.FromSeconds(30) };
-        var connector = new ChatLoad(options);
+        var connector = new ImClientConnector(options);
         await using var owner = await connector.ConnectAsync(http, options.FirstUid, 0);
         var created = (await owner.RequestAsync(Cmd.GroupCreat, new GroupCreat { Uid = owner.Uid, Gid = 0, Name = "load", Desc = "" })).As(GroupCreatAck.Parser);
         if (created.Code != ResultCode.Ok)

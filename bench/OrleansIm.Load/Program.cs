@@ -11,9 +11,19 @@ catch (ArgumentException ex)
     return 2;
 }
 
+if (options.Scenario == "idle")
+{
+    Console.WriteLine(options.Client == "signalr"
+        ? await new OrleansIm.Load.SignalR.SignalRIdle(options).RunAsync()
+        : await new OrleansIm.Load.Lean.LeanIdle(options).RunAsync());
+    return 0;
+}
+
 if (options.Scenario == "room")
 {
-    var roomReport = await new RoomLoad(options).RunAsync();
+    var roomReport = options.Client == "signalr"
+        ? await new OrleansIm.Load.SignalR.SignalRRoom(options).RunAsync()
+        : await new OrleansIm.Load.Lean.LeanRoom(options).RunAsync();
     Console.WriteLine(roomReport);
     return roomReport.Lost == 0 ? 0 : 1;
 }
@@ -25,6 +35,8 @@ if (options.Scenario == "group")
     return groupReport.Lost == 0 ? 0 : 1;
 }
 
-var report = await new ChatLoad(options).RunAsync();
+var report = options.Client == "signalr"
+    ? await new OrleansIm.Load.SignalR.SignalRChat(options).RunAsync()
+    : await new OrleansIm.Load.Lean.LeanChat(options).RunAsync();
 Console.WriteLine(report);
 return report.Lost == 0 && report.Refused == 0 ? 0 : 1;

@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace OrleansIm.Load.SignalR;
+
+/// <summary>The idle scenario against the SignalR peer: <c>online</c> hub connections held open.</summary>
+public sealed class SignalRIdle(LoadOptions options)
+{
+    public async Task<string> RunAsync()
+    {
+        var sessions = new HubConnection[options.Online];
+        using (var gate = new SemaphoreSlim(64))
+        {
+            await Task.WhenAll(Enumerable.Range(0, options.Online).Select(async i =>
+            {
+                await gate.WaitAsync();
+                try
+                {
+                    sessions[i] = await PeerConnections.ConnectAsync(options, options.FirstUid + (ulong)i);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+        }
+
+        if (options.ReadyFile.Length > 0)
+        {
+            await File.WriteAllTextAsync(options.ReadyFile, "ready\n");
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(options.HoldSeconds));
+        foreach (var session in sessions)
+        {
+            await session.DisposeAsync();
+        }
+
+        return $"idle hub connections: online={options.Online}, held {options.HoldSeconds}s";
+    }
+}
