@@ -20,7 +20,7 @@ public interface IGatewayNode : IGrainObserver
     /// </summary>
     [OneWay]
     [Alias("Deliver")]
-    Task Deliver(byte[] frame, long[] connectionIds, uint pushClass);
+    Task Deliver([Immutable] byte[] frame, [Immutable] long[] connectionIds, uint pushClass);
 
     /// <summary>
     /// Writes one encoded frame to every local session of the listed users, except connection
@@ -28,7 +28,7 @@ public interface IGatewayNode : IGrainObserver
     /// </summary>
     [OneWay]
     [Alias("DeliverToUsers")]
-    Task DeliverToUsers(byte[] frame, ulong[] uids, long exceptConnectionId);
+    Task DeliverToUsers([Immutable] byte[] frame, [Immutable] ulong[] uids, long exceptConnectionId);
 
     /// <summary>Which of <paramref name="uids"/> have a live session on this node.</summary>
     [Alias("FindLocalUsers")]
@@ -41,17 +41,17 @@ public interface IGatewayNode : IGrainObserver
     /// </summary>
     [OneWay]
     [Alias("DeliverToRoom")]
-    Task DeliverToRoom(ulong rid, uint bucket, byte[] frame, long exceptConnectionId, uint pushClass);
+    Task DeliverToRoom(ulong rid, uint bucket, [Immutable] byte[] frame, long exceptConnectionId, uint pushClass);
 
     /// <summary>Writes <paramref name="frame"/> to the listed connections and takes them out of room <paramref name="rid"/>.</summary>
     [OneWay]
     [Alias("RemoveFromRoom")]
-    Task RemoveFromRoom(ulong rid, long[] connectionIds, byte[] frame);
+    Task RemoveFromRoom(ulong rid, [Immutable] long[] connectionIds, [Immutable] byte[] frame);
 
     /// <summary>Writes one encoded frame to every logged-in session of this node (BC).</summary>
     [OneWay]
     [Alias("DeliverToAll")]
-    Task DeliverToAll(byte[] frame);
+    Task DeliverToAll([Immutable] byte[] frame);
 
     /// <summary>Connections, logged-in sessions and distinct users on this node now.</summary>
     [Alias("GetStats")]

@@ -29,7 +29,7 @@ public interface IGroupGrain : IGrainWithIntegerKey
 
     /// <summary>Stores the message once in the log (once per (uid, serial)) and delivers it to the online members.</summary>
     [Alias("Chat")]
-    Task<GroupChatResult> Chat(ulong uid, ulong serial, SessionAddress source, byte[] body);
+    Task<GroupChatResult> Chat(ulong uid, ulong serial, SessionAddress source, [Immutable] byte[] body);
 
     /// <summary>An owner or manager acts on a member; the rank rules decide.</summary>
     [Alias("Moderate")]

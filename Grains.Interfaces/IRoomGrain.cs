@@ -34,14 +34,14 @@ public interface IRoomGrain : IGrainWithIntegerKey
 
     /// <summary>Delivers ROOM-CHAT to the sender's bucket; returns the code and the bucket.</summary>
     [Alias("Chat")]
-    Task<(uint Code, uint Bucket)> Chat(SessionAddress session, byte[] body);
+    Task<(uint Code, uint Bucket)> Chat(SessionAddress session, [Immutable] byte[] body);
 
     /// <summary>
     /// ROOM-BC to every bucket; kept for <paramref name="expireSeconds"/> and replayed to joiners. From the owner, a
     /// manager, or (<paramref name="asAdmin"/>) the admin API.
     /// </summary>
     [Alias("Broadcast")]
-    Task<uint> Broadcast(ulong caller, bool asAdmin, byte[] body, uint expireSeconds);
+    Task<uint> Broadcast(ulong caller, bool asAdmin, [Immutable] byte[] body, uint expireSeconds);
 
     /// <summary>The number of sessions in the room; 0 with code 20015 when it does not exist.</summary>
     [Alias("CountSessions")]

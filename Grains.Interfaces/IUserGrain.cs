@@ -30,7 +30,7 @@ public interface IUserGrain : IGrainWithIntegerKey
     /// </summary>
     [AlwaysInterleave]
     [Alias("ReceiveChat")]
-    Task<ChatDelivery> ReceiveChat(ulong orig, ulong serial, byte[] chatBody);
+    Task<ChatDelivery> ReceiveChat(ulong orig, ulong serial, [Immutable] byte[] chatBody);
 
     /// <summary>
     /// Sender side of CHAT, after the commit: the message is at <paramref name="seq"/> in this inbox; it is pushed to
@@ -38,7 +38,7 @@ public interface IUserGrain : IGrainWithIntegerKey
     /// </summary>
     [OneWay]
     [Alias("OnSent")]
-    Task OnSent(ulong seq, ulong sourceSid, byte[] chatBody);
+    Task OnSent(ulong seq, ulong sourceSid, [Immutable] byte[] chatBody);
 
     /// <summary>Hands out <paramref name="count"/> serials; returns the last one before them.</summary>
     [Alias("AllocateSerials")]
@@ -121,7 +121,7 @@ public interface IUserGrain : IGrainWithIntegerKey
 
     /// <summary>A P2P push from the admin API: stored in the inbox (so SYNC delivers it later) and pushed; returns its seq.</summary>
     [Alias("PushP2P")]
-    Task<ulong> PushP2P(byte[] body);
+    Task<ulong> PushP2P([Immutable] byte[] body);
 
     /// <summary>Sends KICK with <paramref name="code"/> to every live session; returns how many.</summary>
     [Alias("KickAll")]
