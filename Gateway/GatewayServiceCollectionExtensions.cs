@@ -23,6 +23,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<GatewayNode>();
         services.AddHostedService(sp => sp.GetRequiredService<GatewayNode>());
         services.AddSingleton<GrainRefs>();
+        services.AddSingleton<Grains.Interfaces.IGatewayNodes, LocalGatewayNodes>();
         services.AddSingleton<ICommandModule, SessionCommands>();
         services.AddSingleton<ICommandModule, ChatCommands>();
         services.AddSingleton<ICommandModule, ContactCommands>();

@@ -17,6 +17,7 @@ public sealed partial class GroupGrain(
     IMessageStore store,
     IOptions<GroupOptions> options,
     IClusterMembershipService membership,
+    IGatewayNodes nodes,
     ILogger<GroupGrain> logger) : Grain, IGroupGrain
 {
     private readonly Dictionary<uint, (NodeRef Node, HashSet<ulong> Uids)> _online = [];
@@ -109,7 +110,7 @@ public sealed partial class GroupGrain(
             }
 
             var skip = except is not null && except.Nid == nid ? except.ConnectionId : 0;
-            entry.Node.Node.DeliverToUsers(frame, [.. entry.Uids], skip).Ignore();
+            nodes.Resolve(entry.Node.Node, nid).DeliverToUsers(frame, [.. entry.Uids], skip).Ignore();
         }
     }
 

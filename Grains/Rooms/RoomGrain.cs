@@ -15,6 +15,7 @@ public sealed partial class RoomGrain(
     [PersistentState(StorageNames.RoomState, StorageNames.Provider)] IPersistentState<RoomState> state,
     IOptions<RoomOptions> options,
     IClusterMembershipService membership,
+    IGatewayNodes nodes,
     TimeProvider time) : Grain, IRoomGrain
 {
     // Membership lives only in memory, so the activation must outlive idle periods while anyone is in the room.
@@ -78,7 +79,7 @@ public sealed partial class RoomGrain(
             if (bucket == 0 || node.InBucket(bucket) > 0)
             {
                 var skip = except is not null && except.Nid == nid ? except.ConnectionId : 0;
-                node.Address.Node.DeliverToRoom(Rid, bucket, frame, skip, pushClass).Ignore();
+                nodes.Resolve(node.Address.Node, nid).DeliverToRoom(Rid, bucket, frame, skip, pushClass).Ignore();
             }
         }
     }
@@ -146,7 +147,7 @@ public sealed partial class RoomGrain(
         {
             if (_nodes.TryGetValue(byNode.Key, out var node))
             {
-                node.Address.Node.RemoveFromRoom(Rid, [.. byNode.Select(k => k.Connection)], frame).Ignore();
+                nodes.Resolve(node.Address.Node, byNode.Key).RemoveFromRoom(Rid, [.. byNode.Select(k => k.Connection)], frame).Ignore();
             }
 
             foreach (var key in byNode)

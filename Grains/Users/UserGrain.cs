@@ -17,6 +17,7 @@ public sealed partial class UserGrain(
     IMessageStore store,
     IOptions<UserOptions> options,
     IClusterMembershipService membership,
+    IGatewayNodes nodes,
     ILogger<UserGrain> logger) : Grain, IUserGrain
 {
     // Sessions live only in memory, so the activation must outlive idle periods while anyone is connected.
@@ -47,7 +48,7 @@ public sealed partial class UserGrain(
         if (_sessions.TryGetValue(session.Sid, out var older) && !SameConnection(older.Address, session.Address))
         {
             LogDuplicateSid(Uid, session.Sid, older.Address.Nid, session.Address.Nid);
-            older.Address.Node.Kick(older.Address.ConnectionId, ResultCode.SessionConflict).Ignore();
+            NodeOf(older.Address).Kick(older.Address.ConnectionId, ResultCode.SessionConflict).Ignore();
         }
 
         bool first = _sessions.Count == 0;
@@ -131,7 +132,7 @@ public sealed partial class UserGrain(
     {
         foreach (var session in _sessions.Values)
         {
-            session.Address.Node.Kick(session.Address.ConnectionId, code).Ignore();
+            NodeOf(session.Address).Kick(session.Address.ConnectionId, code).Ignore();
         }
 
         // Each kicked connection ends its session as it closes.
@@ -181,7 +182,7 @@ public sealed partial class UserGrain(
             }
         }
 
-        only.Node.Deliver(frame, ids, pushClass).Ignore();
+        NodeOf(only).Deliver(frame, ids, pushClass).Ignore();
     }
 
     private void PushPerNode(byte[] frame, ulong exceptSid, uint pushClass)
@@ -189,7 +190,7 @@ public sealed partial class UserGrain(
         foreach (var node in _sessions.Values.Where(s => s.Sid != exceptSid).GroupBy(s => s.Address.Nid))
         {
             var targets = node.Select(s => s.Address.ConnectionId).ToArray();
-            node.First().Address.Node.Deliver(frame, targets, pushClass).Ignore();
+            NodeOf(node.First().Address).Deliver(frame, targets, pushClass).Ignore();
         }
     }
 
@@ -201,6 +202,8 @@ public sealed partial class UserGrain(
         // The write carried the delivery cursor too.
         _persistedCursor = state.State.DeliveryCursor;
     }
+
+    private IGatewayNode NodeOf(SessionAddress address) => nodes.Resolve(address.Node, address.Nid);
 
     private static bool SameConnection(SessionAddress a, SessionAddress b) =>
         a.Nid == b.Nid && a.ConnectionId == b.ConnectionId;
