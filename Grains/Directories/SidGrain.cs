@@ -9,6 +9,9 @@ public sealed class SidGrain(
 {
     public async Task<bool> TryBind(ulong uid)
     {
+        // Asked once per login and never again for that session: no reason to hold an activation per device.
+        DeactivateOnIdle();
+
         if (state.State.OwnerUid == uid)
         {
             return true;

@@ -59,6 +59,7 @@ public sealed partial class UserGrain
         {
             state.State.Groups[gid] = seq;
             _groupCursorsDirty = true;
+            CursorMoved();
         }
 
         return Task.CompletedTask;

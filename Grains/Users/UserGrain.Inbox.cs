@@ -10,6 +10,7 @@ public sealed partial class UserGrain
 {
     private ulong _head;
     private ulong _persistedCursor;
+    private IGrainTimer? _cursorFlush;
 
     public async Task<ChatDelivery> ReceiveChat(ulong orig, ulong serial, byte[] chatBody)
     {
@@ -58,6 +59,7 @@ public sealed partial class UserGrain
         if (seq > state.State.DeliveryCursor)
         {
             state.State.DeliveryCursor = seq;
+            CursorMoved();
         }
 
         return Task.CompletedTask;
@@ -78,10 +80,19 @@ public sealed partial class UserGrain
         Push(FrameWriter.EncodeRaw(cmd, FrameHeader.FlagSystem, 0, 0, seq, body), exceptSid);
     }
 
+    /// <summary>
+    /// A cursor moved: it is written within the flush interval. The timer exists only while something is unwritten,
+    /// so an idle user costs no timer.
+    /// </summary>
+    private void CursorMoved() =>
+        _cursorFlush ??= this.RegisterGrainTimer(FlushCursorAsync, _options.CursorFlushInterval, _options.CursorFlushInterval);
+
     private async Task FlushCursorAsync(CancellationToken cancellationToken)
     {
         if (state.State.DeliveryCursor == _persistedCursor && !_groupCursorsDirty)
         {
+            _cursorFlush?.Dispose();
+            _cursorFlush = null;
             return;
         }
 

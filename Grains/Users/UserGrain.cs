@@ -33,7 +33,6 @@ public sealed partial class UserGrain(
     {
         _head = await store.GetHeadAsync(LogKind.Inbox, Uid, cancellationToken);
         _persistedCursor = state.State.DeliveryCursor;
-        this.RegisterGrainTimer(FlushCursorAsync, _options.CursorFlushInterval, _options.CursorFlushInterval);
         this.RegisterGrainTimer(_ => { DropSessionsOfDeadSilos(); return Task.CompletedTask; }, _options.DeadSiloCheckInterval, _options.DeadSiloCheckInterval);
     }
 
