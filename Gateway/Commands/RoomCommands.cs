@@ -64,7 +64,7 @@ public sealed class RoomCommands(IGrainFactory grains, GrainRefs refs, GatewayNo
     private async ValueTask OnJoinAsync(ImConnection connection, FrameHeader header, RoomJoin request)
     {
         var code = Identity.CheckSelfAndId(connection, request.Uid, request.Rid);
-        if (code == ResultCode.Ok && connection.Rooms.ContainsKey(request.Rid))
+        if (code == ResultCode.Ok && connection.HasRooms && connection.Rooms.ContainsKey(request.Rid))
         {
             code = ResultCode.AlreadyExists;
         }

@@ -41,7 +41,7 @@ public sealed partial class GatewayNode
         {
             if (_byUser.TryGetValue(uid, out var sessions))
             {
-                foreach (var connection in sessions.Values)
+                foreach (var connection in sessions)
                 {
                     if (connection.Id != exceptConnectionId)
                     {
@@ -62,7 +62,11 @@ public sealed partial class GatewayNode
 
     public void LeaveRoomLocally(ulong rid, ImConnection connection)
     {
-        connection.Rooms.TryRemove(rid, out _);
+        if (connection.HasRooms)
+        {
+            connection.Rooms.TryRemove(rid, out _);
+        }
+
         if (_rooms.TryGetValue(rid, out var members))
         {
             members.TryRemove(connection.Id, out _);
@@ -106,5 +110,5 @@ public sealed partial class GatewayNode
     }
 
     public Task<ulong[]> FindLocalUsers(ulong[] uids) =>
-        Task.FromResult(uids.Where(uid => _byUser.TryGetValue(uid, out var sessions) && !sessions.IsEmpty).ToArray());
+        Task.FromResult(uids.Where(_byUser.ContainsKey).ToArray());
 }

@@ -98,6 +98,11 @@ public sealed partial class GatewayNode
     /// </summary>
     private async Task RejoinRoomsAsync(ImConnection connection, ulong uid)
     {
+        if (!connection.HasRooms)
+        {
+            return;
+        }
+
         foreach (var rid in connection.Rooms.Keys)
         {
             var joined = await grains.GetGrain<IRoomGrain>((long)rid).Join(uid, AddressOf(connection));

@@ -20,7 +20,9 @@ public sealed partial class GatewayNode(
     ILogger<GatewayNode> logger) : IGatewayNode, IHostedService, IDisposable
 {
     private readonly ConcurrentDictionary<long, ImConnection> _connections = new();
-    private readonly ConcurrentDictionary<ulong, ConcurrentDictionary<long, ImConnection>> _byUser = new();
+    // A user's connections here as a small array replaced on change: most users have one, and a concurrent
+    // dictionary per user cost more than the rest of an idle session's gateway state.
+    private readonly ConcurrentDictionary<ulong, ImConnection[]> _byUser = new();
     private readonly ConcurrentDictionary<ulong, ConcurrentDictionary<long, (ImConnection Connection, uint Bucket)>> _rooms = new();
     private readonly GatewayOptions _options = options.Value;
     private const int MaxReRegisterAttempts = 6;
@@ -83,7 +85,7 @@ public sealed partial class GatewayNode(
 
     /// <summary>Indexes a logged-in connection by its uid, for deliveries addressed to users.</summary>
     public void IndexSession(ImConnection connection) =>
-        _byUser.GetOrAdd(connection.Session!.Uid, _ => new())[connection.Id] = connection;
+        _byUser.AddOrUpdate(connection.Session!.Uid, static (_, c) => [c], static (_, existing, c) => [.. existing, c], connection);
 
     /// <summary>Forgets a closed connection and ends its session in the user grain.</summary>
     public async Task RemoveAsync(ImConnection connection)
@@ -94,20 +96,16 @@ public sealed partial class GatewayNode(
             return;
         }
 
-        foreach (var rid in connection.Rooms.Keys)
+        if (connection.HasRooms)
         {
-            LeaveRoomLocally(rid, connection);
-            grains.GetGrain<IRoomGrain>((long)rid).Leave(Nid, connection.Id).Ignore();
-        }
-
-        if (_byUser.TryGetValue(session.Uid, out var sessions))
-        {
-            sessions.TryRemove(connection.Id, out _);
-            if (sessions.IsEmpty)
+            foreach (var rid in connection.Rooms.Keys)
             {
-                _byUser.TryRemove(new KeyValuePair<ulong, ConcurrentDictionary<long, ImConnection>>(session.Uid, sessions));
+                LeaveRoomLocally(rid, connection);
+                grains.GetGrain<IRoomGrain>((long)rid).Leave(Nid, connection.Id).Ignore();
             }
         }
+
+        Unindex(session.Uid, connection);
 
         try
         {
@@ -118,6 +116,25 @@ public sealed partial class GatewayNode(
             // The user grain's session table is memory only; a failed call leaves a stale entry that the next
             // login with this sid replaces. Nothing else depends on it.
             LogOfflineFailed(logger, ex, session.Uid, session.Sid);
+        }
+    }
+
+    private void Unindex(ulong uid, ImConnection connection)
+    {
+        while (_byUser.TryGetValue(uid, out var existing))
+        {
+            var remaining = Array.FindAll(existing, c => c != connection);
+            if (remaining.Length == existing.Length)
+            {
+                return;
+            }
+
+            if (remaining.Length == 0
+                ? _byUser.TryRemove(new KeyValuePair<ulong, ImConnection[]>(uid, existing))
+                : _byUser.TryUpdate(uid, remaining, existing))
+            {
+                return;
+            }
         }
     }
 

@@ -21,7 +21,7 @@ public sealed partial class ImConnection
     private readonly Channel<OutboundFrame> _outbound;
     private readonly CancellationTokenSource _closing = new();
     private readonly RequestRateLimiter _rate;
-    private readonly RequestPipeline _pipeline;
+    private RequestPipeline? _pipeline;
     private readonly long _openedAt;
     private long _lastInboundAt;
     private ConnectionSession? _session;
@@ -52,13 +52,18 @@ public sealed partial class ImConnection
         _highWater = Math.Max(1, options.OutboundQueueFrames / 4);
         _lowWater = options.OutboundQueueFrames / 8;
         _rate = new RequestRateLimiter(options.RequestsPerSecond, options.RequestBurst, services.Time);
-        _pipeline = new RequestPipeline(options.MaxRequestsInFlight, services.Logger);
         _openedAt = _lastInboundAt = services.Time.GetTimestamp();
         Id = services.Node.NextConnectionId();
     }
 
-    /// <summary>The rooms this connection is in, with its bucket in each.</summary>
-    public System.Collections.Concurrent.ConcurrentDictionary<ulong, uint> Rooms { get; } = new();
+    private System.Collections.Concurrent.ConcurrentDictionary<ulong, uint>? _rooms;
+
+    /// <summary>The rooms this connection is in, with its bucket in each; made on the first join (most connections never join one).</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<ulong, uint> Rooms =>
+        Volatile.Read(ref _rooms) ?? Interlocked.CompareExchange(ref _rooms, new(), null) ?? _rooms;
+
+    /// <summary>Whether this connection ever joined a room (without making the table).</summary>
+    public bool HasRooms => Volatile.Read(ref _rooms) is { IsEmpty: false };
 
     /// <summary>Node-local connection id.</summary>
     public long Id { get; }
@@ -246,7 +251,11 @@ public sealed partial class ImConnection
                     {
                         // Login and logout see every earlier request finished, and nothing after them starts
                         // before they did: the login gate depends on it, and OFFLINE-ACK is the last reply.
-                        await _pipeline.DrainAsync(_closing.Token);
+                        if (_pipeline is not null)
+                        {
+                            await _pipeline.DrainAsync(_closing.Token);
+                        }
+
                         await _services.Router.DispatchAsync(this, frame);
                     }
                     else if (_services.Router.Prepare(this, frame) is { } request)
@@ -258,13 +267,15 @@ public sealed partial class ImConnection
                             await _services.Node.Congestion.WaitClearedAsync(_closing.Token);
                         }
 
-                        if (_pipeline.InFlight >= _services.Options.MaxRequestsInFlight)
+                        // Made on the first request after login: an idle session never needs one.
+                        var pipeline = _pipeline ??= new RequestPipeline(_services.Options.MaxRequestsInFlight, _services.Logger);
+                        if (pipeline.InFlight >= _services.Options.MaxRequestsInFlight)
                         {
                             // Not reading on is the back-pressure: the client's socket fills and its sends block.
-                            await _pipeline.WaitForSlotAsync(_closing.Token);
+                            await pipeline.WaitForSlotAsync(_closing.Token);
                         }
 
-                        _pipeline.Submit(request);
+                        pipeline.Submit(request);
                     }
 
                     if (_closing.IsCancellationRequested)
@@ -345,18 +356,18 @@ public sealed partial class ImConnection
     /// </summary>
     private async Task FinishRequestsAsync()
     {
-        if (Volatile.Read(ref _aborted) != 0 || _pipeline.InFlight == 0)
+        if (Volatile.Read(ref _aborted) != 0 || _pipeline is not { InFlight: > 0 } pipeline)
         {
             return;
         }
 
         try
         {
-            await _pipeline.DrainAsync(CancellationToken.None).AsTask().WaitAsync(_services.Options.CloseFlushTimeout, _services.Time);
+            await pipeline.DrainAsync(CancellationToken.None).AsTask().WaitAsync(_services.Options.CloseFlushTimeout, _services.Time);
         }
         catch (TimeoutException)
         {
-            LogRequestsOutlivedClose(_services.Logger, Id, _pipeline.InFlight);
+            LogRequestsOutlivedClose(_services.Logger, Id, pipeline.InFlight);
         }
     }
 

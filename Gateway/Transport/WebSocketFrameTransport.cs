@@ -12,10 +12,13 @@ namespace OrleansIm.Gateway.Transport;
 /// </summary>
 public sealed class WebSocketFrameTransport : IFrameTransport
 {
-    private const int ReceiveChunk = 4096;
+    // An idle connection waits in a receive with a buffer lent to it: a small one, so that thousands of idle
+    // sessions do not each hold 4 KB. A receive that fills its buffer doubles the next one, up to the large size.
+    private const int IdleReceiveChunk = 256;
+    private const int ReceiveChunk = 16 * 1024;
 
     private readonly WebSocket _socket;
-    private readonly Pipe _input = new(new PipeOptions(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, useSynchronizationContext: false));
+    private readonly Pipe _input = new(new PipeOptions(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, minimumSegmentSize: IdleReceiveChunk, useSynchronizationContext: false));
     private readonly ArrayBufferWriter<byte> _pending = new();
     private readonly List<int> _pendingLengths = [];
     private readonly CancellationTokenSource _stop = new();
@@ -96,11 +99,12 @@ public sealed class WebSocketFrameTransport : IFrameTransport
         await Task.Yield();
         var writer = _input.Writer;
         var tracker = new FrameBoundaryTracker();
+        int chunk = IdleReceiveChunk;
         try
         {
             while (true)
             {
-                var memory = writer.GetMemory(ReceiveChunk);
+                var memory = writer.GetMemory(chunk);
                 var received = await _socket.ReceiveAsync(memory, _stop.Token);
                 if (received.MessageType == WebSocketMessageType.Close)
                 {
@@ -115,6 +119,7 @@ public sealed class WebSocketFrameTransport : IFrameTransport
 
                 tracker.Advance(memory.Span[..received.Count]);
                 writer.Advance(received.Count);
+                chunk = received.Count == memory.Length ? Math.Min(chunk * 2, ReceiveChunk) : IdleReceiveChunk;
 
                 // An oversized header is the frame reader's to refuse (10018); any other partial frame is a framing error.
                 if (received.EndOfMessage && !tracker.AtBoundary && !tracker.InsideOversizedFrame(_maxBodyLength))
