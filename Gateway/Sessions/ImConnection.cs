@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Threading.Channels;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
@@ -18,7 +17,7 @@ public sealed partial class ImConnection
 {
     private readonly IFrameTransport _transport;
     private readonly ConnectionServices _services;
-    private readonly Channel<OutboundFrame> _outbound;
+    private readonly OutboundQueue _outbound;
     private readonly CancellationTokenSource _closing = new();
     private readonly RequestRateLimiter _rate;
     private RequestPipeline? _pipeline;
@@ -32,7 +31,6 @@ public sealed partial class ImConnection
     private int _waitingForRoom;
     private readonly int _highWater;
     private readonly int _lowWater;
-    private int _queued;
     private int _congested;
     private long _lastWriteProgress;
 
@@ -41,11 +39,7 @@ public sealed partial class ImConnection
         _transport = transport;
         _services = services;
         var options = services.Options;
-        _outbound = Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(options.OutboundQueueFrames)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _outbound = new OutboundQueue(options.OutboundQueueFrames);
         _replayLimit = Math.Max(1, options.OutboundQueueFrames / 2);
         // Well below the limit: pushes already on their way (requests in flight, deliveries queued in the cluster)
         // still land after the senders stopped.
@@ -89,9 +83,9 @@ public sealed partial class ImConnection
     /// <summary>Queues a frame. A full queue means the client cannot keep up: it is disconnected.</summary>
     public bool Post(in OutboundFrame frame)
     {
-        if (_outbound.Writer.TryWrite(frame.Queued(System.Diagnostics.Stopwatch.GetTimestamp())))
+        if (_outbound.TryWrite(frame.Queued(System.Diagnostics.Stopwatch.GetTimestamp())))
         {
-            if (Interlocked.Increment(ref _queued) >= _highWater && Interlocked.CompareExchange(ref _congested, 1, 0) == 0)
+            if (_outbound.Count >= _highWater && Interlocked.CompareExchange(ref _congested, 1, 0) == 0)
             {
                 // The stall clock starts now, not at the last write long ago.
                 Volatile.Write(ref _lastWriteProgress, _services.Time.GetTimestamp());
@@ -118,10 +112,10 @@ public sealed partial class ImConnection
     {
         try
         {
-            while (_outbound.Reader.Count >= _replayLimit)
+            while (_outbound.Count >= _replayLimit)
             {
                 Volatile.Write(ref _waitingForRoom, 1);
-                if (_outbound.Reader.Count < _replayLimit)
+                if (_outbound.Count < _replayLimit)
                 {
                     break;
                 }
@@ -163,7 +157,7 @@ public sealed partial class ImConnection
         if (Interlocked.Exchange(ref _aborted, 1) == 0)
         {
             _closing.Cancel();
-            _outbound.Writer.TryComplete();
+            _outbound.Complete();
             _transport.Abort();
         }
     }
@@ -220,7 +214,7 @@ public sealed partial class ImConnection
         {
             _closing.Cancel();
             await FinishRequestsAsync();
-            _outbound.Writer.TryComplete();
+            _outbound.Complete();
             await _services.Node.RemoveAsync(this);
             await FinishWritingAsync(writing);
             await _transport.Input.CompleteAsync();
@@ -298,7 +292,7 @@ public sealed partial class ImConnection
 
     private async Task WriteLoopAsync()
     {
-        var reader = _outbound.Reader;
+        var reader = _outbound;
         var nid = _services.Node.Nid;
         long writes = 0;
         try
@@ -308,7 +302,6 @@ public sealed partial class ImConnection
                 long oldest = 0;
                 while (reader.TryRead(out var frame))
                 {
-                    Interlocked.Decrement(ref _queued);
                     if (oldest == 0)
                     {
                         oldest = frame.QueuedAt;
@@ -325,7 +318,7 @@ public sealed partial class ImConnection
                 }
 
                 Volatile.Write(ref _lastWriteProgress, _services.Time.GetTimestamp());
-                if (Volatile.Read(ref _queued) <= _lowWater && Interlocked.CompareExchange(ref _congested, 0, 1) == 1)
+                if (_outbound.Count <= _lowWater && Interlocked.CompareExchange(ref _congested, 0, 1) == 1)
                 {
                     _services.Node.Congestion.Leave();
                 }

@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+
+namespace OrleansIm.Gateway.Sessions;
+
+/// <summary>
+/// A connection's bounded outbound queue: any thread writes (replies, pushes, fan-out), one write loop reads. A
+/// write or a read takes no lock (a room message puts one frame in each of thousands of queues, and a channel's lock
+/// per frame was contended between the fan-out and the write loops); the reader is woken only when it waits.
+/// </summary>
+public sealed class OutboundQueue(int capacity)
+{
+    private readonly ConcurrentQueue<OutboundFrame> _frames = new();
+    private readonly SemaphoreSlim _signal = new(0);
+    private int _count;
+    private int _completed;
+    private int _readerWaiting;
+
+    /// <summary>Frames queued and not yet read.</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>False when full or completed; the frame is then not queued.</summary>
+    public bool TryWrite(in OutboundFrame frame)
+    {
+        if (Volatile.Read(ref _completed) != 0)
+        {
+            return false;
+        }
+
+        if (Interlocked.Increment(ref _count) > capacity)
+        {
+            Interlocked.Decrement(ref _count);
+            return false;
+        }
+
+        // The interlocked read-and-clear is a full fence after the enqueue published the frame: either the reader
+        // sees the frame when it looks again after announcing, or this sees the announcement and wakes it.
+        _frames.Enqueue(frame);
+        if (Interlocked.CompareExchange(ref _readerWaiting, 0, 1) == 1)
+        {
+            _signal.Release();
+        }
+
+        return true;
+    }
+
+    public bool TryRead(out OutboundFrame frame)
+    {
+        if (_frames.TryDequeue(out frame))
+        {
+            Interlocked.Decrement(ref _count);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>True when there is a frame to read; false once completed and empty. One reader only.</summary>
+    public async ValueTask<bool> WaitToReadAsync()
+    {
+        while (true)
+        {
+            if (!_frames.IsEmpty)
+            {
+                return true;
+            }
+
+            if (Volatile.Read(ref _completed) != 0)
+            {
+                return false;
+            }
+
+            Interlocked.Exchange(ref _readerWaiting, 1);
+            if ((!_frames.IsEmpty || Volatile.Read(ref _completed) != 0) && Interlocked.Exchange(ref _readerWaiting, 0) == 1)
+            {
+                // Something arrived between the check and the announcement, and nobody signalled: look again.
+                continue;
+            }
+
+            // Either announced and waiting for a writer, or a writer took the announcement and signalled.
+            await _signal.WaitAsync();
+        }
+    }
+
+    /// <summary>No more writes; the reader drains what is queued and then sees the end.</summary>
+    public void Complete()
+    {
+        Volatile.Write(ref _completed, 1);
+        if (Interlocked.Exchange(ref _readerWaiting, 0) == 1)
+        {
+            _signal.Release();
+        }
+    }
+}
