@@ -66,7 +66,8 @@ public sealed class OutboundQueue(int capacity)
 
             if (Volatile.Read(ref _completed) != 0)
             {
-                return false;
+                // Completion is published after the last write: look once more before calling it the end.
+                return !_frames.IsEmpty;
             }
 
             Interlocked.Exchange(ref _readerWaiting, 1);
