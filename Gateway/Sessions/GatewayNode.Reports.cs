@@ -16,6 +16,11 @@ public sealed partial class GatewayNode
             await directory.ReportListener(Nid, new NodeListener(1, "", "", address, (uint)_options.TcpPort));
             await directory.ReportListener(Nid, new NodeListener(2, "", "", address, (uint)_options.HttpPort));
             await directory.ReportUsers(Nid, (uint)_connections.Values.Count(c => c.Session is not null));
+
+            // The gateway directory is memory only, and a registration made while the cluster was still forming
+            // can land on an activation that is then dropped as a duplicate: registering again on every report
+            // (idempotent) makes it converge, so a group grain rebuilding its index finds every node.
+            await RegisterInDirectoryAsync();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
