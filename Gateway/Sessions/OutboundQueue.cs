@@ -1,16 +1,18 @@
 using System.Collections.Concurrent;
+using System.Threading.Tasks.Sources;
 
 namespace OrleansIm.Gateway.Sessions;
 
 /// <summary>
 /// A connection's bounded outbound queue: any thread writes (replies, pushes, fan-out), one write loop reads. A
 /// write or a read takes no lock (a room message puts one frame in each of thousands of queues, and a channel's lock
-/// per frame was contended between the fan-out and the write loops); the reader is woken only when it waits.
+/// per frame was contended between the fan-out and the write loops); the reader is woken only when it waits, through
+/// one reusable completion source, so a wake-up allocates nothing.
 /// </summary>
-public sealed class OutboundQueue(int capacity)
+public sealed class OutboundQueue(int capacity) : IValueTaskSource<bool>
 {
     private readonly ConcurrentQueue<OutboundFrame> _frames = new();
-    private readonly SemaphoreSlim _signal = new(0);
+    private ManualResetValueTaskSourceCore<bool> _wake = new() { RunContinuationsAsynchronously = true };
     private int _count;
     private int _completed;
     private int _readerWaiting;
@@ -37,7 +39,7 @@ public sealed class OutboundQueue(int capacity)
         _frames.Enqueue(frame);
         if (Interlocked.CompareExchange(ref _readerWaiting, 0, 1) == 1)
         {
-            _signal.Release();
+            _wake.SetResult(true);
         }
 
         return true;
@@ -54,31 +56,35 @@ public sealed class OutboundQueue(int capacity)
         return false;
     }
 
-    /// <summary>True when there is a frame to read; false once completed and empty. One reader only.</summary>
-    public async ValueTask<bool> WaitToReadAsync()
+    /// <summary>
+    /// True when there may be a frame to read; false once completed and empty. One reader only, and it awaits each
+    /// result before asking again.
+    /// </summary>
+    public ValueTask<bool> WaitToReadAsync()
     {
         while (true)
         {
             if (!_frames.IsEmpty)
             {
-                return true;
+                return new ValueTask<bool>(true);
             }
 
             if (Volatile.Read(ref _completed) != 0)
             {
                 // Completion is published after the last write: look once more before calling it the end.
-                return !_frames.IsEmpty;
+                return new ValueTask<bool>(!_frames.IsEmpty);
             }
 
+            _wake.Reset();
             Interlocked.Exchange(ref _readerWaiting, 1);
             if ((!_frames.IsEmpty || Volatile.Read(ref _completed) != 0) && Interlocked.Exchange(ref _readerWaiting, 0) == 1)
             {
-                // Something arrived between the check and the announcement, and nobody signalled: look again.
+                // Something arrived between the check and the announcement, and nobody took it: look again.
                 continue;
             }
 
-            // Either announced and waiting for a writer, or a writer took the announcement and signalled.
-            await _signal.WaitAsync();
+            // Announced and waiting for a writer, or a writer took the announcement and completes the wait.
+            return new ValueTask<bool>(this, _wake.Version);
         }
     }
 
@@ -88,7 +94,14 @@ public sealed class OutboundQueue(int capacity)
         Volatile.Write(ref _completed, 1);
         if (Interlocked.Exchange(ref _readerWaiting, 0) == 1)
         {
-            _signal.Release();
+            _wake.SetResult(true);
         }
     }
+
+    bool IValueTaskSource<bool>.GetResult(short token) => _wake.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _wake.GetStatus(token);
+
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _wake.OnCompleted(continuation, state, token, flags);
 }
