@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
-pairs=50 window=16 messages=4000 room_messages=2000 room_big_messages=200 idle_sizes="5000 15000" room_sizes="1000 10000"
+pairs=50 window=16 messages=8000 room_messages=2000 room_big_messages=200 idle_sizes="5000 15000" room_sizes="1000 10000"
 if [ $quick = 1 ]; then messages=1000 room_messages=300 idle_sizes="5000" room_sizes="1000"; fi
 ulimit -n 20000 2>/dev/null || true
 
