@@ -16,7 +16,8 @@ pairs=50 window=16 messages=8000 room_messages=2000 room_big_messages=200 idle_s
 if [ $quick = 1 ]; then messages=1000 room_messages=300 idle_sizes="5000" room_sizes="1000"; fi
 ulimit -n 20000 2>/dev/null || true
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+# shellcheck source=scripts/throwaway-postgres.sh
+. scripts/throwaway-postgres.sh
 
 dotnet build OrleansIm.sln -c Release -v quiet -nologo >/dev/null
 work=$(mktemp -d)
@@ -26,20 +27,12 @@ server_pid="" pg_data="" pg_port=""
 stop_server() { if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; server_pid=""; fi; }
 cleanup() {
   stop_server
-  if [ -n "$pg_data" ]; then runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_data" -m immediate stop >/dev/null 2>&1 || true; fi
+  stop_throwaway_postgres
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-start_postgres() {
-  [ -x /usr/lib/postgresql/15/bin/initdb ] || { apt-get update -qq && apt-get install -y -qq postgresql-15 >/dev/null; }
-  chown postgres "$work"
-  pg_data="$work/data"
-  pg_port=$(free_port)
-  runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D "$pg_data" -A trust -U postgres --no-sync >/dev/null
-  runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_data" -l "$work/pg.log" -w \
-    -o "-p $pg_port -k $work -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on" start >/dev/null
-}
+start_postgres() { start_throwaway_postgres "$work"; }
 
 # start_server floor|peer|embedded|postgres: sets http_port and tcp_port, waits for /healthz.
 start_server() {

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 mode=${1:-embedded}
 shift || true
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+# shellcheck source=scripts/throwaway-postgres.sh
+. scripts/throwaway-postgres.sh
 
 dotnet build OrleansIm.sln -c Release -v quiet -nologo >/dev/null
 work=$(mktemp -d)
@@ -15,7 +16,7 @@ silo_pid=""
 pg_data=""
 cleanup() {
   [ -n "$silo_pid" ] && kill "$silo_pid" 2>/dev/null && wait "$silo_pid" 2>/dev/null || true
-  if [ -n "$pg_data" ]; then runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_data" -m immediate stop >/dev/null 2>&1 || true; fi
+  stop_throwaway_postgres
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -29,13 +30,7 @@ export Gateway__RequestsPerSecond=1000000 Gateway__RequestBurst=1000000
 export Logging__LogLevel__Default=Warning Logging__LogLevel__OrleansIm=Warning
 
 if [ "$mode" = postgres ]; then
-  [ -x /usr/lib/postgresql/15/bin/initdb ] || { apt-get update -qq && apt-get install -y -qq postgresql-15 >/dev/null; }
-  chown postgres "$work"
-  pg_data="$work/data"
-  pg_port=$(free_port)
-  runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D "$pg_data" -A trust -U postgres --no-sync >/dev/null
-  runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_data" -l "$work/pg.log" -w \
-    -o "-p $pg_port -k $work -c listen_addresses=127.0.0.1" start >/dev/null
+  start_throwaway_postgres "$work"
   export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres;Maximum Pool Size=50"
 elif [ "$mode" != embedded ]; then
   echo "usage: scripts/load.sh [embedded|postgres] [load tool arguments]" >&2
