@@ -7,11 +7,14 @@ public sealed class MessageStoreOptions
 {
     public const string Section = "MessageStore";
 
-    /// <summary>Most appends written in one transaction (one round trip).</summary>
+    /// <summary>Most appends group-committed in one transaction (a CHAT is one: its body and both inbox rows).</summary>
     [Range(1, 10_000)]
     public int MaxBatch { get; set; } = 256;
 
-    /// <summary>Batches written concurrently, each on its own connection.</summary>
+    /// <summary>
+    /// Write queues, each committing its batches on its own connection; an inbox always uses the same queue, so its
+    /// appends commit in the order they were made.
+    /// </summary>
     [Range(1, 64)]
     public int Writers { get; set; } = 2;
 }
