@@ -15,8 +15,7 @@ public sealed class ImClientConnector(LoadOptions options)
     internal async Task<ImClient> ConnectAsync(HttpClient http, ulong uid, int index)
     {
         var token = (await http.GetFromJsonAsync<TokenReply>($"api/dev/token?uid={uid}"))!.Token;
-        var useWebSocket = options.Transport == "ws" || (options.Transport == "mixed" && index % 2 == 1);
-        var client = useWebSocket
+        var client = options.UsesWebSocket(index)
             ? await ImClient.ConnectWebSocketAsync(new Uri($"ws://{options.Host}:{options.HttpPort}/im"))
             : await ImClient.ConnectTcpAsync(options.Host, options.TcpPort);
         client.DefaultTimeout = TimeSpan.FromSeconds(60);

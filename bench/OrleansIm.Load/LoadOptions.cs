@@ -47,5 +47,8 @@ public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string 
         return options;
     }
 
+    /// <summary>Whether the <paramref name="index"/>-th connection of a run uses WebSocket (every other one under mixed).</summary>
+    public bool UsesWebSocket(int index) => Transport == "ws" || (Transport == "mixed" && index % 2 == 1);
+
     private static int Int(string value) => int.Parse(value, CultureInfo.InvariantCulture);
 }

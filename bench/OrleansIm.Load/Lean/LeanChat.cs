@@ -61,8 +61,7 @@ public sealed class LeanChat(LoadOptions options)
 
     private async Task<LeanConnection> ConnectAsync(HttpClient http, ulong uid, int index)
     {
-        var webSocket = options.Transport == "ws" || (options.Transport == "mixed" && index % 2 == 1);
-        var connection = await LeanConnection.ConnectAsync(webSocket, options.Host, options.TcpPort, options.HttpPort);
+        var connection = await LeanConnection.ConnectAsync(options.UsesWebSocket(index), options.Host, options.TcpPort, options.HttpPort);
         await connection.LoginAsync(http, uid);
         return connection;
     }

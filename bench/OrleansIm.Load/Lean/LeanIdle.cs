@@ -13,24 +13,12 @@ public sealed class LeanIdle(LoadOptions options)
         using var http = new HttpClient { BaseAddress = new Uri($"http://{options.Host}:{options.HttpPort}/"), Timeout = TimeSpan.FromSeconds(60) };
         var sessions = new LeanConnection[options.Online];
         var clock = Stopwatch.StartNew();
-        using (var gate = new SemaphoreSlim(64))
+        await Parallel.ForEachAsync(Enumerable.Range(0, options.Online), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) =>
         {
-            await Task.WhenAll(Enumerable.Range(0, options.Online).Select(async i =>
-            {
-                await gate.WaitAsync();
-                try
-                {
-                    var webSocket = options.Transport == "ws" || (options.Transport == "mixed" && i % 2 == 1);
-                    var session = await LeanConnection.ConnectAsync(webSocket, options.Host, options.TcpPort, options.HttpPort);
-                    await session.LoginAsync(http, options.FirstUid + (ulong)i);
-                    sessions[i] = session;
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            }));
-        }
+            var session = await LeanConnection.ConnectAsync(options.UsesWebSocket(i), options.Host, options.TcpPort, options.HttpPort);
+            await session.LoginAsync(http, options.FirstUid + (ulong)i);
+            sessions[i] = session;
+        });
 
         var loggedIn = clock.Elapsed;
         if (options.ReadyFile.Length > 0)

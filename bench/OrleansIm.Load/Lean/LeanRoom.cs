@@ -38,30 +38,18 @@ public sealed class LeanRoom(LoadOptions options)
         }
 
         var sessions = new LeanConnection[options.Online];
-        using (var gate = new SemaphoreSlim(32))
+        await Parallel.ForEachAsync(Enumerable.Range(0, options.Online), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, _) =>
         {
-            await Task.WhenAll(Enumerable.Range(0, options.Online).Select(async i =>
+            var session = await LeanConnection.ConnectAsync(options.UsesWebSocket(i), options.Host, options.TcpPort, options.HttpPort);
+            await session.LoginAsync(http, options.FirstUid + 1 + (ulong)i);
+            var joined = RoomJoinAck.Parser.ParseFrom(await session.RequestAsync(Cmd.RoomJoin, new RoomJoin { Uid = session.Uid, Rid = created.Rid }, Cmd.RoomJoinAck, 1));
+            if (joined.Code != ResultCode.Ok)
             {
-                await gate.WaitAsync();
-                try
-                {
-                    var webSocket = options.Transport == "ws" || (options.Transport == "mixed" && i % 2 == 1);
-                    var session = await LeanConnection.ConnectAsync(webSocket, options.Host, options.TcpPort, options.HttpPort);
-                    await session.LoginAsync(http, options.FirstUid + 1 + (ulong)i);
-                    var joined = RoomJoinAck.Parser.ParseFrom(await session.RequestAsync(Cmd.RoomJoin, new RoomJoin { Uid = session.Uid, Rid = created.Rid }, Cmd.RoomJoinAck, 1));
-                    if (joined.Code != ResultCode.Ok)
-                    {
-                        throw new InvalidOperationException($"ROOM-JOIN failed with {joined.Code}");
-                    }
+                throw new InvalidOperationException($"ROOM-JOIN failed with {joined.Code}");
+            }
 
-                    sessions[i] = session;
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            }));
-        }
+            sessions[i] = session;
+        });
 
         var latency = new LongConcurrentHistogram(1, HighestMicros, 3);
         long delivered = 0;

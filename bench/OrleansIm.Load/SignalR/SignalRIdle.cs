@@ -8,21 +8,8 @@ public sealed class SignalRIdle(LoadOptions options)
     public async Task<string> RunAsync()
     {
         var sessions = new HubConnection[options.Online];
-        using (var gate = new SemaphoreSlim(64))
-        {
-            await Task.WhenAll(Enumerable.Range(0, options.Online).Select(async i =>
-            {
-                await gate.WaitAsync();
-                try
-                {
-                    sessions[i] = await PeerConnections.ConnectAsync(options, options.FirstUid + (ulong)i);
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            }));
-        }
+        await Parallel.ForEachAsync(Enumerable.Range(0, options.Online), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) =>
+            sessions[i] = await PeerConnections.ConnectAsync(options, options.FirstUid + (ulong)i));
 
         if (options.ReadyFile.Length > 0)
         {

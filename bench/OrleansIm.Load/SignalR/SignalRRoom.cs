@@ -18,28 +18,17 @@ public sealed class SignalRRoom(LoadOptions options)
         var room = $"room-{options.FirstUid}";
         await using var owner = await PeerConnections.ConnectAsync(options, options.FirstUid);
         var sessions = new HubConnection[options.Online];
-        using (var gate = new SemaphoreSlim(32))
+        await Parallel.ForEachAsync(Enumerable.Range(0, options.Online), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, _) =>
         {
-            await Task.WhenAll(Enumerable.Range(0, options.Online).Select(async i =>
+            var session = await PeerConnections.ConnectAsync(options, options.FirstUid + 1 + (ulong)i);
+            session.On<byte[]>("m", frame =>
             {
-                await gate.WaitAsync();
-                try
-                {
-                    var session = await PeerConnections.ConnectAsync(options, options.FirstUid + 1 + (ulong)i);
-                    session.On<byte[]>("m", frame =>
-                    {
-                        latency.RecordValue(Math.Max(1, (long)Stopwatch.GetElapsedTime((long)Wire.ReadVarintField(frame.AsSpan(Protocol.FrameHeader.Size), 3)).TotalMicroseconds));
-                        Interlocked.Increment(ref delivered);
-                    });
-                    await session.InvokeAsync<int>("Join", room);
-                    sessions[i] = session;
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            }));
-        }
+                latency.RecordValue(Math.Max(1, (long)Stopwatch.GetElapsedTime((long)Wire.ReadVarintField(frame.AsSpan(Protocol.FrameHeader.Size), 3)).TotalMicroseconds));
+                Interlocked.Increment(ref delivered);
+            });
+            await session.InvokeAsync<int>("Join", room);
+            sessions[i] = session;
+        });
 
         var clock = Stopwatch.StartNew();
         using (var window = new SemaphoreSlim(options.Window))
