@@ -109,7 +109,14 @@ public sealed class RoomTests(RoomServerFixture fixture)
 
         await using var visitor = await Server.LoginAsync(transport, Ids.Next());
         Assert.Equal(0u, (await visitor.JoinRoomAsync(rid)).Code);
+        // The quiet session's own JOIN-NTC may still be queued behind the first head count (the count's timer can
+        // fire between the two joins); it is the only other notice allowed before the visitor's.
         var join = (await watcher.ReceiveAsync(Cmd.RoomJoinNtc)).As(RoomJoinNtc.Parser);
+        if (join.Uid == quiet.Uid)
+        {
+            join = (await watcher.ReceiveAsync(Cmd.RoomJoinNtc)).As(RoomJoinNtc.Parser);
+        }
+
         Assert.Equal((visitor.Uid, rid), (join.Uid, join.Rid));
         await Transports.EventuallyAsync(async () => (await watcher.ReceiveAsync(Cmd.RoomUsrNum)).As(RoomUsrNum.Parser).Num == 3, "a pushed head count of 3");
 
