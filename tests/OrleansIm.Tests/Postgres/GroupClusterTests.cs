@@ -32,12 +32,8 @@ public sealed class GroupClusterTests
         await using var a = await PostgresServers.StartAsync(db);
         await using var b = await PostgresServers.StartAsync(db);
         var management = a.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0);
-        await Transports.EventuallyAsync(async () => (await management.GetHosts(onlyActive: true)).Count == 2, "both silos active", TimeSpan.FromSeconds(60));
-
-        // The gateway directory (memory only) converges through the nodes' periodic registrations; a group grain
-        // rebuilt below must find both nodes in it.
-        var gateways = a.Services.GetRequiredService<IGrainFactory>().GetGrain<OrleansIm.Grains.Interfaces.IGatewayDirectoryGrain>(0);
-        await Transports.EventuallyAsync(async () => (await gateways.GetNodes()).Count == 2, "both gateways in the directory", TimeSpan.FromSeconds(60));
+        // A group grain rebuilt below must find both nodes in the gateway directory.
+        await ClusterReady.WaitAsync(a.Services.GetRequiredService<IGrainFactory>(), 2);
 
         await using var ownerAgain = await a.LoginAsync("tcp", ownerUid);
         await using var managerOnB = await b.LoginAsync("ws", managerUid);

@@ -14,8 +14,7 @@ public sealed class PushClusterTests
         var db = await PostgresServers.NewDatabaseAsync();
         await using var a = await PostgresServers.StartAsync(db);
         await using var b = await PostgresServers.StartAsync(db);
-        var management = a.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0);
-        await Transports.EventuallyAsync(async () => (await management.GetHosts(onlyActive: true)).Count == 2, "both silos active", TimeSpan.FromSeconds(60));
+        await ClusterReady.WaitAsync(a.Services.GetRequiredService<IGrainFactory>(), 2);
 
         await using var onA = await a.LoginAsync("tcp", Ids.Next());
         await using var onB = await b.LoginAsync("ws", Ids.Next());
