@@ -40,6 +40,7 @@ public static class GatewayServiceCollectionExtensions
     public static IEndpointRouteBuilder MapImGateway(this WebApplication app)
     {
         app.UseWebSockets();
+        app.UseWebClient();
         app.Map(WebSocketEndpoint.Path, (Microsoft.AspNetCore.Http.HttpContext context, ConnectionServices services) => WebSocketEndpoint.HandleAsync(context, services));
         app.MapTokenEndpoints(app.Environment);
         app.MapAdminEndpoints();

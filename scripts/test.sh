@@ -1,21 +1,38 @@
 #!/usr/bin/env bash
 # Runs the whole OrleansIm test suite and ends with one line "N passed, N failed".
 # Needs the .NET 10 SDK. The PostgreSQL tests start their own throwaway server from Debian's postgresql-15
-# binaries, which are installed with apt-get if missing. Extra arguments go to `dotnet test` (e.g. --filter X).
+# binaries, the browser tests drive Debian's chromium, and the web codec test runs node: each is installed with
+# apt-get if missing. Extra arguments go to `dotnet test` (e.g. --filter X). Results (trx files, screenshots of
+# the browser tests) are left in TestResults/.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-PG_BIN=/usr/lib/postgresql/15/bin
-if [ ! -x "$PG_BIN/initdb" ]; then
-  echo "PostgreSQL 15 server binaries missing: installing postgresql-15" >&2
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO=sudo
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql-15 >/dev/null \
-    || { echo "could not install postgresql-15" >&2; echo "0 passed, 1 failed"; exit 1; }
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+updated=0
+install() { # install PACKAGE: apt-get install, updating the package lists once
+  echo "$1 missing: installing it with apt-get" >&2
+  if [ "$updated" -eq 0 ]; then
+    $SUDO apt-get update -qq || return 1
+    updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$1" >/dev/null
+}
+
+if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
+  install postgresql-15 || { echo "could not install postgresql-15" >&2; echo "0 passed, 1 failed"; exit 1; }
+fi
+if [ ! -x /usr/bin/chromium ]; then
+  install chromium || { echo "could not install chromium" >&2; echo "0 passed, 1 failed"; exit 1; }
+fi
+if ! command -v node >/dev/null; then
+  install nodejs || { echo "could not install nodejs" >&2; echo "0 passed, 1 failed"; exit 1; }
 fi
 
-results=$(mktemp -d)
-trap 'rm -rf "$results"' EXIT
+results="$(pwd)/TestResults"
+rm -rf "$results"
+mkdir -p "$results"
+export IM_TEST_RESULTS="$results"
 
 dotnet test OrleansIm.sln --logger "trx;LogFileName=results.trx" --results-directory "$results" "$@"
 status=$?

@@ -1,0 +1,278 @@
+// Groups and rooms for ChatModel: group logs by group seq (notices inline), members with roles and the
+// owner/manager actions; rooms with their bucket, live head count, chat, broadcasts and kicks.
+import { ChatModel } from "./model.js";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+const GROUP_NOTICES = {
+  "GROUP-JOIN-NTC": "joined",
+  "GROUP-QUIT-NTC": "left",
+  "GROUP-KICK-NTC": "was removed",
+  "GROUP-GAG-ADD-NTC": "was muted",
+  "GROUP-GAG-DEL-NTC": "was unmuted",
+  "GROUP-BL-ADD-NTC": "was banned",
+  "GROUP-BL-DEL-NTC": "was unbanned",
+  "GROUP-MGR-ADD-NTC": "became a manager",
+  "GROUP-MGR-DEL-NTC": "is no longer a manager",
+};
+
+const MEMBER_ACTIONS = {
+  kick: "GROUP-KICK",
+  ban: "GROUP-BL-ADD",
+  unban: "GROUP-BL-DEL",
+  gag: "GROUP-GAG-ADD",
+  ungag: "GROUP-GAG-DEL",
+  appoint: "GROUP-MGR-ADD",
+  dismiss: "GROUP-MGR-DEL",
+};
+
+Object.assign(ChatModel.prototype, {
+  group(gid) {
+    let g = this.groups.get(gid);
+    if (!g) {
+      g = { gid, name: "", entries: new Map(), cursor: 0, unread: 0, members: [], role: "", gone: false };
+      this.groups.set(gid, g);
+    }
+
+    return g;
+  },
+
+  groupFrame(frame) {
+    const body = frame.body;
+    const g = this.group(body.gid);
+    const seq = frame.serial;
+    if (seq && g.entries.has(`s${seq}`)) return;
+    if (seq) g.cursor = Math.max(g.cursor, seq);
+    let entry;
+    if (frame.name === "GROUP-CHAT") {
+      entry = { kind: "chat", seq, from: body.uid, text: body.text, time: body.time };
+    } else if (GROUP_NOTICES[frame.name]) {
+      const who = body.uid === this.uid ? "You" : this.displayName(body.uid);
+      entry = { kind: "notice", seq, text: `${who} ${GROUP_NOTICES[frame.name]}` };
+      if (body.uid === this.uid && (frame.name === "GROUP-KICK-NTC" || frame.name === "GROUP-BL-ADD-NTC" || frame.name === "GROUP-QUIT-NTC")) {
+        g.left = true;
+      }
+
+      if (body.uid === this.uid && frame.name === "GROUP-JOIN-NTC") g.left = false;
+      if (this.activeGroup === g.gid) this.loadMembers(g.gid).catch(() => {});
+    } else if (frame.name === "GROUP-DIMISS") {
+      entry = { kind: "notice", seq, text: "The group was dismissed" };
+      g.gone = true;
+    } else if (frame.name === "GROUP-INVITE") {
+      const to = body.to === this.uid ? "you" : this.displayName(body.to);
+      entry = { kind: "notice", seq, text: `${this.displayName(body.uid)} invited ${to}` };
+      if (body.to === this.uid) g.left = false;
+    } else {
+      entry = { kind: "notice", seq, text: frame.name };
+    }
+
+    g.entries.set(seq ? `s${seq}` : `n${g.entries.size}`, entry);
+    if (entry.kind === "chat" && (this.activeGroup !== g.gid || document.hidden)) g.unread++;
+    this.save();
+    this.changed();
+  },
+
+  async createGroup(name) {
+    const ack = await this.session.request("GROUP-CREAT", { uid: this.uid, gid: 0, name, desc: "" });
+    const g = this.group(ack.gid);
+    g.name = name;
+    g.role = "owner";
+    this.save();
+    this.changed();
+    return ack.gid;
+  },
+
+  async joinGroup(gid) {
+    await this.session.request("GROUP-JOIN", { uid: this.uid, gid });
+    this.group(gid).left = false;
+    this.save();
+    this.changed();
+  },
+
+  async quitGroup(gid) {
+    await this.session.request("GROUP-QUIT", { uid: this.uid, gid });
+    this.group(gid).left = true;
+    this.changed();
+  },
+
+  async dismissGroup(gid) {
+    await this.session.request("GROUP-DIMISS", { uid: this.uid, gid });
+    this.group(gid).gone = true;
+    this.save();
+    this.changed();
+  },
+
+  async invite(gid, to) {
+    await this.session.request("GROUP-INVITE", { uid: this.uid, gid, to });
+  },
+
+  async sendGroupChat(gid, text) {
+    const g = this.group(gid);
+    const serial = await this.takeSerial();
+    const entry = { kind: "chat", from: this.uid, text, time: Date.now(), status: "sending" };
+    g.entries.set(`p${serial}`, entry);
+    this.changed();
+    try {
+      const ack = await this.session.request("GROUP-CHAT", { uid: this.uid, gid, level: 1, time: entry.time, text }, { serial });
+      g.entries.delete(`p${serial}`);
+      entry.seq = ack.seq;
+      entry.status = "sent";
+      if (!g.entries.has(`s${ack.seq}`)) g.entries.set(`s${ack.seq}`, entry);
+      g.cursor = Math.max(g.cursor, ack.seq ?? 0);
+    } catch (error) {
+      entry.status = "failed";
+      entry.error = error.message;
+      throw error;
+    } finally {
+      this.changed();
+    }
+  },
+
+  async loadMembers(gid) {
+    const ack = await this.session.request("GROUP-USR-LIST", { gid, num: 0 });
+    const g = this.group(gid);
+    g.members = JSON.parse(ack.list);
+    g.role = g.members.find(m => m.uid === this.uid)?.role ?? "";
+    this.changed();
+    return g.members;
+  },
+
+  async memberAction(gid, action, uid) {
+    await this.session.request(MEMBER_ACTIONS[action], { uid, gid });
+    await this.loadMembers(gid);
+  },
+
+  openGroup(gid) {
+    this.activeGroup = gid;
+    if (gid !== undefined) {
+      this.group(gid).unread = 0;
+      this.loadMembers(gid).catch(error => this.problem(error));
+    }
+
+    this.changed();
+  },
+
+  // ---- rooms ----
+
+  room(rid) {
+    let r = this.rooms.get(rid);
+    if (!r) {
+      r = { rid, name: "", bucket: 0, count: undefined, entries: [], joined: false };
+      this.rooms.set(rid, r);
+    }
+
+    return r;
+  },
+
+  roomEntry(r, kind, text, from) {
+    r.entries.push({ kind, text, from, time: Date.now() });
+    if (r.entries.length > 300) r.entries.shift();
+  },
+
+  roomFrame(frame) {
+    const body = frame.body;
+    const r = this.rooms.get(body.rid);
+    if (!r) return;
+    switch (frame.name) {
+      case "ROOM-CHAT":
+        this.roomEntry(r, "chat", body.text, body.uid);
+        break;
+      case "ROOM-BC":
+        this.roomEntry(r, "broadcast", decoder.decode(body.data));
+        break;
+      case "ROOM-USR-NUM":
+        r.count = body.num;
+        break;
+      case "ROOM-JOIN-NTC":
+      case "ROOM-QUIT-NTC":
+        this.roomEntry(r, "notice", `${body.uid === this.uid ? "You" : this.displayName(body.uid)} ${frame.name === "ROOM-JOIN-NTC" ? "joined" : "left"}`);
+        this.countRoom(r.rid).catch(() => {});
+        break;
+      case "ROOM-KICK":
+        this.roomEntry(r, "notice", "You were removed from this room and banned");
+        r.joined = false;
+        break;
+      case "ROOM-KICK-NTC":
+        this.roomEntry(r, "notice", `${body.uid === this.uid ? "You were" : this.displayName(body.uid) + " was"} removed and banned`);
+        if (body.uid === this.uid) r.joined = false;
+        break;
+      case "ROOM-DISMISS":
+        this.roomEntry(r, "notice", "The room was dismissed");
+        r.joined = false;
+        break;
+      default:
+        this.roomEntry(r, "notice", frame.name);
+    }
+
+    this.save();
+    this.changed();
+  },
+
+  async createRoom(name) {
+    const ack = await this.session.request("ROOM-CREAT", { uid: this.uid, rid: 0, name, desc: "" });
+    this.room(ack.rid).name = name;
+    await this.joinRoom(ack.rid);
+    return ack.rid;
+  },
+
+  async joinRoom(rid, { quiet = false } = {}) {
+    const r = this.room(rid);
+    try {
+      const ack = await this.session.request("ROOM-JOIN", { uid: this.uid, rid });
+      r.bucket = ack.gid;
+      r.joined = true;
+      if (!quiet) this.roomEntry(r, "notice", `You joined (bucket ${ack.gid})`);
+    } catch (error) {
+      if (!quiet) this.rooms.delete(rid);
+      throw error;
+    } finally {
+      this.save();
+      this.changed();
+    }
+
+    await this.countRoom(rid);
+  },
+
+  async countRoom(rid) {
+    const ack = await this.session.request("ROOM-USR-NUM", { rid, num: 0 });
+    this.room(rid).count = ack.num;
+    this.changed();
+  },
+
+  async quitRoom(rid) {
+    await this.session.request("ROOM-QUIT", { uid: this.uid, rid });
+    this.rooms.delete(rid);
+    if (this.activeRoom === rid) this.activeRoom = undefined;
+    this.save();
+    this.changed();
+  },
+
+  async dismissRoom(rid) {
+    await this.session.request("ROOM-DISMISS", { uid: this.uid, rid });
+  },
+
+  async sendRoomChat(rid, text) {
+    const r = this.room(rid);
+    await this.session.request("ROOM-CHAT", { uid: this.uid, rid, gid: r.bucket, level: 1, time: Date.now(), text });
+    this.roomEntry(r, "chat", text, this.uid);
+    this.changed();
+  },
+
+  async broadcastRoom(rid, text, expire = 60) {
+    await this.session.request("ROOM-BC", { rid, level: 1, time: Date.now(), expire, data: encoder.encode(text) });
+  },
+
+  async kickFromRoom(rid, uid) {
+    await this.session.request("ROOM-KICK", { uid, rid });
+    this.roomEntry(this.room(rid), "notice", `You removed ${this.displayName(uid)}`);
+    this.changed();
+  },
+
+  openRoom(rid) {
+    this.activeRoom = rid;
+    this.changed();
+  },
+});
+
+export { ChatModel };
