@@ -8,11 +8,18 @@ function idForm({ label, button, testId, onsubmit }) {
     class: "inline",
     onsubmit: e => {
       e.preventDefault();
-      const id = Number(input.value.trim());
+      const text = input.value.trim();
+      const id = Number(text);
+      input.value = "";
       act(async () => {
-        if (!Number.isSafeInteger(id) || id <= 0) throw new Error(`"${input.value}" is not a user id`);
-        await onsubmit(id);
-        input.value = "";
+        try {
+          if (!Number.isSafeInteger(id) || id <= 0) throw new Error(`"${text}" is not a user id`);
+          await onsubmit(id);
+        } catch (error) {
+          const current = document.querySelector(`[data-key="${CSS.escape(testId)}"]`);
+          if (current && !current.value) current.value = text;
+          throw error;
+        }
       });
     },
   }, input, h("button", { type: "submit", "data-testid": `${testId}-submit` }, button));
@@ -116,7 +123,7 @@ export function renderRoom(model) {
       r.entries.map(e => e.kind === "chat"
         ? h("li", { class: e.from === model.uid ? "message mine" : "message", "data-testid": "room-message" },
           h("p", { class: "from" }, e.from === model.uid ? "You" : model.displayName(e.from)), h("p", { class: "text" }, e.text))
-        : h("li", { class: e.kind, "data-testid": `room-${e.kind}` }, e.kind === "broadcast" ? `📣 ${e.text}` : e.text))),
+        : h("li", { class: e.kind, "data-testid": `room-${e.kind}` }, e.kind === "broadcast" ? `Broadcast: ${e.text}` : e.text))),
     r.joined ? composer({ key: `room-${rid}`, label: "Message to the room", button: "Send", testId: "room-chat", onsend: text => model.sendRoomChat(rid, text) }) : undefined,
     r.joined ? h("section", { class: "moderation", "aria-label": "Owner and manager tools" }, h("h3", {}, "Owner and manager tools"),
       composer({ key: `room-bc-${rid}`, label: "Broadcast to every bucket", button: "Broadcast", testId: "room-bc", onsend: text => model.broadcastRoom(rid, text) }),
