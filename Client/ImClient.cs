@@ -117,6 +117,9 @@ public sealed class ImClient : IAsyncDisposable
         }
     }
 
+    /// <summary>A frame that already arrived (not a reply to a pending request), without waiting.</summary>
+    public bool TryReceive([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ReceivedFrame? frame) => _incoming.Reader.TryRead(out frame);
+
     /// <summary>Reads frames until one of type <paramref name="cmd"/> arrives; the frames before it are dropped.</summary>
     public async Task<ReceivedFrame> ReceiveAsync(uint cmd, TimeSpan? timeout = null)
     {

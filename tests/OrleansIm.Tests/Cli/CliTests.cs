@@ -1,0 +1,148 @@
+using OrleansIm.Tests.Infrastructure;
+
+namespace OrleansIm.Tests.Cli;
+
+/// <summary>The <c>im</c> command-line client as a process against a running embedded server.</summary>
+[Collection(EmbeddedServerCollection.Name)]
+public sealed class CliTests(EmbeddedServerFixture fixture)
+{
+    private ImServer Server => fixture.Server;
+
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("ws")]
+    public async Task Send_reaches_the_receiver_and_sync_replays_it(string transport)
+    {
+        ulong alice = Ids.Next(), bob = Ids.Next();
+        var sent = await CliProcess.RunAsync(Server, "--uid", alice.ToString(), "--transport", transport, "--json", "send", bob.ToString(), "hello", "from", "the", "cli");
+        Assert.True(sent.ExitCode == 0, sent.ToString());
+        var ack = Assert.Single(sent.Events);
+        Assert.Equal("sent", ack.GetProperty("event").GetString());
+        Assert.True(ack.GetProperty("seq").GetUInt64() > 0);
+
+        var synced = await CliProcess.RunAsync(Server, "--uid", bob.ToString(), "--transport", transport, "--json", "sync", "--seq", "0");
+        Assert.True(synced.ExitCode == 0, synced.ToString());
+        var frame = synced.Events[0];
+        Assert.Equal("CHAT", frame.GetProperty("cmd").GetString());
+        Assert.Equal("hello from the cli", frame.GetProperty("body").GetProperty("text").GetString());
+        Assert.Equal(alice.ToString(), frame.GetProperty("body").GetProperty("orig").GetString());
+        Assert.Equal("synced", synced.Events[^1].GetProperty("event").GetString());
+        Assert.Equal(1u, synced.Events[^1].GetProperty("count").GetUInt32());
+
+        // The same serial again is the same message: not stored twice.
+        var serial = ack.GetProperty("serial").GetUInt64().ToString();
+        var again = await CliProcess.RunAsync(Server, "--uid", alice.ToString(), "--json", "--serial", serial, "send", bob.ToString(), "hello from the cli");
+        Assert.Equal(ack.GetProperty("seq").GetUInt64(), again.Events[0].GetProperty("seq").GetUInt64());
+    }
+
+    [Fact]
+    public async Task Exit_codes_tell_refusal_from_connection_failure_and_usage()
+    {
+        var me = Ids.Next().ToString();
+        var self = await CliProcess.RunAsync(Server, "--uid", me, "send", me, "to myself");
+        Assert.Equal(2, self.ExitCode);
+        Assert.Contains("CHAT refused", self.Stderr);
+        Assert.Contains("(20007)", self.Stderr);
+
+        var badToken = await CliProcess.RunAsync(Server, "--uid", me, "--token", "not-a-token", "login");
+        Assert.Equal(2, badToken.ExitCode);
+        Assert.Contains("(20001)", badToken.Stderr);
+
+        var otherUsersToken = await CliProcess.RunAsync(Server, "--uid", me, "--token", Server.Token(Ids.Next()), "login");
+        Assert.Equal(2, otherUsersToken.ExitCode);
+
+        var noServer = await CliProcess.RunAsync(Server, "--uid", me, "--tcp-port", FreePorts.Take(1)[0].ToString(), "login");
+        Assert.Equal(3, noServer.ExitCode);
+        Assert.Contains("cannot connect", noServer.Stderr);
+
+        var noUid = await CliProcess.RunAsync(Server, "send", "5", "hi");
+        Assert.Equal(1, noUid.ExitCode);
+        Assert.Contains("--uid", noUid.Stderr);
+
+        var badId = await CliProcess.RunAsync(Server, "--uid", me, "send", "zero", "hi");
+        Assert.Equal(1, badId.ExitCode);
+
+        var unknownGroup = await CliProcess.RunAsync(Server, "--uid", me, "group", "join", "987654321987");
+        Assert.Equal(2, unknownGroup.ExitCode);
+        Assert.Contains("(20015)", unknownGroup.Stderr);
+    }
+
+    [Fact]
+    public async Task Groups_and_rooms_from_the_command_line()
+    {
+        ulong owner = Ids.Next(), member = Ids.Next();
+        var created = await CliProcess.RunAsync(Server, "--uid", owner.ToString(), "--json", "group", "create", "ops");
+        var gid = created.Events[0].GetProperty("gid").GetUInt64().ToString();
+        Assert.Equal(0, (await CliProcess.RunAsync(Server, "--uid", member.ToString(), "group", "join", gid)).ExitCode);
+        Assert.Equal(0, (await CliProcess.RunAsync(Server, "--uid", owner.ToString(), "group", "appoint", gid, member.ToString())).ExitCode);
+        var members = await CliProcess.RunAsync(Server, "--uid", owner.ToString(), "--json", "group", "members", gid);
+        var list = members.Events[0].GetProperty("members").EnumerateArray().ToDictionary(m => m.GetProperty("uid").GetUInt64(), m => m.GetProperty("role").GetString());
+        Assert.Equal("owner", list[owner]);
+        Assert.Equal("manager", list[member]);
+        var sent = await CliProcess.RunAsync(Server, "--uid", member.ToString(), "--json", "group", "send", gid, "status ok");
+        Assert.True(sent.Events[0].GetProperty("seq").GetUInt64() > 0, sent.ToString());
+
+        // A room watched from one process while another joins and chats.
+        var room = await CliProcess.RunAsync(Server, "--uid", owner.ToString(), "--json", "room", "create", "standup");
+        var rid = room.Events[0].GetProperty("rid").GetUInt64().ToString();
+        await using var watch = CliProcess.Start(Server, "--uid", owner.ToString(), "--json", "room", "watch", rid, "--count", "3", "--seconds", "20");
+        await watch.WaitForOutputAsync("\"watching\"");
+        var chat = await CliProcess.RunAsync(Server, "--uid", member.ToString(), "room", "send", rid, "hi all");
+        Assert.True(chat.ExitCode == 0, chat.ToString());
+        var watched = await watch.WaitAsync();
+        Assert.True(watched.ExitCode == 0, watched.ToString());
+        var frames = watched.Events.Where(e => e.GetProperty("event").GetString() == "frame").Select(e => e.GetProperty("cmd").GetString()).ToList();
+        // The member's join, its message, then its leaving (or a head count pushed in between).
+        Assert.Equal(3, frames.Count);
+        Assert.Equal("ROOM-JOIN-NTC", frames[0]);
+        Assert.Contains("ROOM-CHAT", frames);
+    }
+
+    [Fact]
+    public async Task Tail_prints_pushes_and_the_shell_runs_commands_on_one_session()
+    {
+        ulong reader = Ids.Next(), writer = Ids.Next();
+        await using var tail = CliProcess.Start(Server, "--uid", reader.ToString(), "--json", "tail", "--count", "2", "--seconds", "30");
+        await using var shell = CliProcess.Start(Server, "--uid", writer.ToString(), "shell");
+        await tail.WaitForOutputAsync("\"watching\"");
+        await shell.Input.WriteLineAsync($"send {reader} \"first line\"");
+        await shell.Input.WriteLineAsync($"friend add {reader} pal");
+        await shell.Input.WriteLineAsync("nonsense");
+        await shell.Input.WriteLineAsync("quit");
+        var shellResult = await shell.WaitAsync();
+        Assert.True(shellResult.ExitCode == 0, shellResult.ToString());
+        Assert.Contains($"sent to {reader}: seq 1", shellResult.Stdout);
+        Assert.Contains($"friend add {reader}: ok", shellResult.Stdout);
+        Assert.Contains("unknown command \"nonsense\"", shellResult.Stderr);
+
+        var tailed = await tail.WaitAsync();
+        var frames = tailed.Events.Where(e => e.GetProperty("event").GetString() == "frame").ToList();
+        Assert.Equal(["CHAT", "FRIEND-ADD"], frames.Select(f => f.GetProperty("cmd").GetString()));
+        Assert.Equal("first line", frames[0].GetProperty("body").GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task Admin_commands_wrap_the_http_api()
+    {
+        var uid = Ids.Next();
+        var minted = await CliProcess.RunAsync(Server, "--json", "--admin-token", Server.Token(1, role: "admin"), "admin", "token", uid.ToString(), "--ttl", "600");
+        Assert.True(minted.ExitCode == 0, minted.ToString());
+        var token = minted.Events[0].GetProperty("response").GetProperty("token").GetString()!;
+        var login = await CliProcess.RunAsync(Server, "--uid", uid.ToString(), "--token", token, "--json", "login");
+        Assert.True(login.ExitCode == 0, login.ToString());
+
+        var pushed = await CliProcess.RunAsync(Server, "admin", "push", uid.ToString(), "maintenance at noon");
+        Assert.True(pushed.ExitCode == 0, pushed.ToString());
+        var synced = await CliProcess.RunAsync(Server, "--uid", uid.ToString(), "--json", "sync", "--seq", "0");
+        var p2p = Assert.Single(synced.Events, e => e.GetProperty("event").GetString() == "frame");
+        Assert.Equal("P2P", p2p.GetProperty("cmd").GetString());
+        Assert.Equal("maintenance at noon", p2p.GetProperty("data").GetString());
+
+        var nodes = await CliProcess.RunAsync(Server, "--json", "admin", "nodes");
+        Assert.Contains(nodes.Events[0].GetProperty("response").EnumerateArray(), n => n.GetProperty("nid").GetUInt32() == Server.Nid);
+
+        var refused = await CliProcess.RunAsync(Server, "--admin-token", Server.Token(uid), "admin", "stats");
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("(403)", refused.Stderr);
+    }
+}
