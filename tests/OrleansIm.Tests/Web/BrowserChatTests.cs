@@ -87,4 +87,27 @@ public sealed class BrowserChatTests(BrowserFixture browsers, EmbeddedServerFixt
         await Expect(a.Errors).ToContainTextAsync("GROUP-JOIN refused: it does not exist (20015)");
         await a.ScreenshotAsync("refusals");
     }
+
+    [Fact]
+    public async Task A_browser_user_and_a_command_line_user_over_tcp_chat_with_each_other()
+    {
+        ulong browserUser = Ids.Next(), cliUser = Ids.Next();
+        await using var page = await ImPage.LoginAsync(browsers.Browser, Server.HttpUri, browserUser);
+        await using var tail = CliProcess.Start(Server, "--uid", cliUser.ToString(), "--transport", "tcp", "--json", "tail", "--count", "1", "--seconds", "30");
+        await tail.WaitForOutputAsync("\"watching\"");
+
+        await page.OpenConversationAsync(cliUser);
+        await page.SendChatAsync("hello terminal");
+        var tailed = await tail.WaitAsync();
+        var frame = Assert.Single(tailed.Events, e => e.GetProperty("event").GetString() == "frame");
+        Assert.Equal("CHAT", frame.GetProperty("cmd").GetString());
+        Assert.Equal("hello terminal", frame.GetProperty("body").GetProperty("text").GetString());
+        Assert.Equal(browserUser.ToString(), frame.GetProperty("body").GetProperty("orig").GetString());
+        await Expect(page.Page.GetByTestId("message-state").Last).ToHaveTextAsync("✓ sent");
+
+        var reply = await CliProcess.RunAsync(Server, "--uid", cliUser.ToString(), "--transport", "tcp", "send", browserUser.ToString(), "hello browser");
+        Assert.True(reply.ExitCode == 0, reply.ToString());
+        await Expect(page.Page.GetByTestId("messages")).ToContainTextAsync("hello browser");
+        await page.ScreenshotAsync("browser-and-cli");
+    }
 }
