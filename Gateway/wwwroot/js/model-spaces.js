@@ -196,6 +196,7 @@ Object.assign(ChatModel.prototype, {
       case "ROOM-KICK-NTC":
         this.roomEntry(r, "notice", `${body.uid === this.uid ? "You were" : this.displayName(body.uid) + " was"} removed and banned`);
         if (body.uid === this.uid) r.joined = false;
+        else this.countRoom(r.rid).catch(() => {});
         break;
       case "ROOM-DISMISS":
         this.roomEntry(r, "notice", "The room was dismissed");
