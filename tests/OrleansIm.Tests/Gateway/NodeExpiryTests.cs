@@ -14,7 +14,7 @@ public sealed class NodeExpiryTests
     {
         await using var server = await ImServer.StartAsync(new Dictionary<string, string?>
         {
-            ["Nodes:Expiry"] = "00:00:01",
+            ["Nodes:Expiry"] = "00:00:03", // long enough to see the node listed on a loaded machine
             ["Gateway:ReportInterval"] = "00:00:00.200",
         });
         var nodeUid = Ids.Next();
