@@ -103,6 +103,19 @@ function uidOf(text) {
   return n;
 }
 
+/** A form whose action runs with the form's trimmed values; it is cleared once the action succeeds. */
+function onSubmit(id, action) {
+  $(id).addEventListener("submit", e => {
+    e.preventDefault();
+    const form = e.target;
+    const value = name => formValue(form, name);
+    act(async () => {
+      await action(value);
+      form.reset();
+    });
+  });
+}
+
 function wire() {
   $("login-form").addEventListener("submit", e => {
     e.preventDefault();
@@ -110,61 +123,23 @@ function wire() {
   });
   $("logout").addEventListener("click", () => act(logout));
   for (const tab of document.querySelectorAll("[role=tab]")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
-  $("new-chat").addEventListener("submit", e => {
-    e.preventDefault();
-    act(() => {
-      model.openConversation(uidOf(formValue(e.target, "peer")));
-      e.target.reset();
-    });
+  onSubmit("new-chat", value => model.openConversation(uidOf(value("peer"))));
+  onSubmit("friend-add", value => model.addFriend(uidOf(value("uid")), value("mark")));
+  onSubmit("group-create", async value => model.openGroup(await model.createGroup(value("name"))));
+  onSubmit("group-join", async value => {
+    const gid = uidOf(value("gid"));
+    await model.joinGroup(gid);
+    model.openGroup(gid);
   });
-  $("friend-add").addEventListener("submit", e => {
-    e.preventDefault();
-    act(async () => {
-      await model.addFriend(uidOf(formValue(e.target, "uid")), formValue(e.target, "mark"));
-      e.target.reset();
-    });
-  });
-  $("group-create").addEventListener("submit", e => {
-    e.preventDefault();
-    act(async () => {
-      const gid = await model.createGroup(formValue(e.target, "name"));
-      e.target.reset();
-      model.openGroup(gid);
-    });
-  });
-  $("group-join").addEventListener("submit", e => {
-    e.preventDefault();
-    act(async () => {
-      const gid = uidOf(formValue(e.target, "gid"));
-      await model.joinGroup(gid);
-      e.target.reset();
-      model.openGroup(gid);
-    });
-  });
-  $("room-create").addEventListener("submit", e => {
-    e.preventDefault();
-    act(async () => {
-      const rid = await model.createRoom(formValue(e.target, "name"));
-      e.target.reset();
-      model.openRoom(rid);
-    });
-  });
-  $("room-join").addEventListener("submit", e => {
-    e.preventDefault();
-    act(async () => {
-      const rid = uidOf(formValue(e.target, "rid"));
-      await model.joinRoom(rid);
-      e.target.reset();
-      model.openRoom(rid);
-    });
+  onSubmit("room-create", async value => model.openRoom(await model.createRoom(value("name"))));
+  onSubmit("room-join", async value => {
+    const rid = uidOf(value("rid"));
+    await model.joinRoom(rid);
+    model.openRoom(rid);
   });
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden && model?.activeConversation !== undefined) model.openConversation(model.activeConversation);
   });
-}
-
-export function currentModel() {
-  return model;
 }
 
 wire();
