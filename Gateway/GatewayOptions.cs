@@ -73,6 +73,12 @@ public sealed class GatewayOptions
     /// <summary>How long a closing connection may take to flush what it still has queued.</summary>
     public TimeSpan CloseFlushTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// On shutdown (SIGTERM), how long connections get to finish their requests, receive what is queued and their
+    /// KICK 10002 before the rest are closed at once; the silo then leaves the cluster.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Longest text of a chat message, in UTF-8 bytes; longer: 20007.</summary>
     [Range(1, 16 * 1024 * 1024)]
     public int MaxTextBytes { get; set; } = 8 * 1024;

@@ -43,6 +43,8 @@ public static partial class ImHost
 
         var silo = builder.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
         var gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+        // Shutdown: the gateway's drain, then the silo's own graceful stop (deactivations, leaving the cluster).
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = gateway.DrainTimeout + TimeSpan.FromSeconds(30));
         var postgres = builder.Configuration.GetConnectionString(PostgresConnectionName);
         var durable = !string.IsNullOrWhiteSpace(postgres);
 

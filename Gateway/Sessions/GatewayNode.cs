@@ -17,7 +17,7 @@ public sealed partial class GatewayNode(
     IClusterMembershipService membership,
     IOptions<GatewayOptions> options,
     TimeProvider time,
-    ILogger<GatewayNode> logger) : IGatewayNode, IHostedService, IDisposable
+    ILogger<GatewayNode> logger) : IGatewayNode, IHostedLifecycleService, IDisposable
 {
     private readonly ConcurrentDictionary<long, ImConnection> _connections = new();
     // A user's connections here as a small array replaced on change: most users have one, and a concurrent
@@ -58,6 +58,85 @@ public sealed partial class GatewayNode(
         LogStarted(logger, Nid);
     }
 
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Graceful shutdown, before any service stops (the silo is still fully up): new logins are refused with 10002,
+    /// every connection finishes its requests in flight, gets what is queued for it, then KICK 10002 (reconnect
+    /// elsewhere) and is closed; its session ends in the user grain as after OFFLINE. Bounded by
+    /// <see cref="GatewayOptions.DrainTimeout"/>, after which what is left is closed at once.
+    /// </summary>
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        IsStopping = true;
+        var started = time.GetTimestamp();
+        var count = _connections.Count;
+        LogDraining(logger, Nid, count);
+        _drainsOutstanding = 1; // held until every connection below was asked to drain
+        foreach (var connection in _connections.Values)
+        {
+            connection.Drain(ResultCode.Unavailable);
+        }
+
+        DrainEnded();
+        _drainDeadline = time.CreateTimer(_ => _drainSettled.TrySetResult(), null, _options.DrainTimeout / 2, Timeout.InfiniteTimeSpan);
+
+        try
+        {
+            while (!_connections.IsEmpty && time.GetElapsedTime(started) < _options.DrainTimeout)
+            {
+                // Connections made while draining are refused at login and closed by the next pass.
+                foreach (var connection in _connections.Values)
+                {
+                    connection.Drain(ResultCode.Unavailable);
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The host's shutdown timeout ran out first.
+        }
+
+        var left = _connections.Count;
+        foreach (var connection in _connections.Values)
+        {
+            connection.Abort();
+        }
+
+        LogDrained(logger, Nid, count - left, left, time.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private readonly TaskCompletionSource _drainSettled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _drainsOutstanding;
+    private ITimer? _drainDeadline;
+
+    /// <summary>A connection was asked to drain and has not finished its requests yet.</summary>
+    public void DrainBegan() => Interlocked.Increment(ref _drainsOutstanding);
+
+    /// <summary>
+    /// Called by a drained connection once its requests finished; waits until every drained connection's did (or
+    /// half the drain timeout passed), so that no KICK goes out before the pushes of requests still finishing.
+    /// </summary>
+    public Task DrainSettledAsync()
+    {
+        DrainEnded();
+        return _drainSettled.Task;
+    }
+
+    private void DrainEnded()
+    {
+        if (Interlocked.Decrement(ref _drainsOutstanding) == 0)
+        {
+            _drainSettled.TrySetResult();
+        }
+    }
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         IsStopping = true;
@@ -73,6 +152,7 @@ public sealed partial class GatewayNode(
 
     public void Dispose()
     {
+        _drainDeadline?.Dispose();
         _sweep?.Dispose();
         _report?.Dispose();
     }
@@ -156,6 +236,12 @@ public sealed partial class GatewayNode(
             connection.CheckTimeouts(now);
         }
     }
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "Gateway node {Nid}: shutting down, draining {Count} connection(s)")]
+    private static partial void LogDraining(ILogger logger, uint nid, int count);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Information, Message = "Gateway node {Nid}: {Drained} connection(s) drained, {Aborted} closed at the drain timeout, in {Milliseconds:F0} ms")]
+    private static partial void LogDrained(ILogger logger, uint nid, int drained, int aborted, double milliseconds);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Gateway node {Nid} started")]
     private static partial void LogStarted(ILogger logger, uint nid);

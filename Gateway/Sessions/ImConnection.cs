@@ -24,6 +24,7 @@ public sealed partial class ImConnection
     private ConnectionSession? _session;
     private int _subscriptions;
     private int _aborted;
+    private uint _farewell;
     private readonly int _replayLimit;
     private readonly SemaphoreSlim _drained = new(0, 1);
     private int _waitingForRoom;
@@ -85,6 +86,21 @@ public sealed partial class ImConnection
     public void Kick(uint code)
     {
         Post(OutboundFrame.Message(Cmd.Kick, 0, new Kick { Code = code, Errmsg = ResultCode.Message(code) }));
+        Close();
+    }
+
+    /// <summary>
+    /// Ends the connection for a shutdown: stops reading, lets the requests in flight finish and reply, then sends
+    /// KICK with <paramref name="code"/> (after everything already queued) and closes.
+    /// </summary>
+    public void Drain(uint code)
+    {
+        // Counted once, and only while the connection has not yet passed the point where it would send the KICK.
+        if (Interlocked.CompareExchange(ref _farewell, code, 0) == 0)
+        {
+            _services.Node.DrainBegan();
+        }
+
         Close();
     }
 
@@ -151,6 +167,17 @@ public sealed partial class ImConnection
         {
             _closing.Cancel();
             await FinishRequestsAsync();
+            if (Interlocked.Exchange(ref _farewell, uint.MaxValue) is var farewell and not 0)
+            {
+                // Drained for a shutdown: every connection's requests finish first, so the pushes they make (to this
+                // connection too) are queued before any KICK.
+                await _services.Node.DrainSettledAsync();
+                if (Session is not null)
+                {
+                    Post(OutboundFrame.Message(Cmd.Kick, 0, new Kick { Code = farewell, Errmsg = ResultCode.Message(farewell) }));
+                }
+            }
+
             _outbound.Complete();
             await _services.Node.RemoveAsync(this);
             await FinishWritingAsync(writing);

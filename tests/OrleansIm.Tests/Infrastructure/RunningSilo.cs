@@ -74,6 +74,20 @@ public sealed class RunningSilo : IAsyncDisposable
 
     public Task<ImClient> ConnectTcpAsync() => ImClient.ConnectTcpAsync("127.0.0.1", TcpPort);
 
+    /// <summary>Sends SIGTERM (what systemd, Kubernetes and App Service send) and waits for the process to exit.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        return _process.ExitCode;
+    }
+
+    public bool HasExited => _process.HasExited;
+
     /// <summary>Ends the process at once (SIGKILL): no shutdown code runs.</summary>
     public async Task KillAsync()
     {
