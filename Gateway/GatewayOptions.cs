@@ -73,6 +73,28 @@ public sealed class GatewayOptions
     /// <summary>How long a closing connection may take to flush what it still has queued.</summary>
     public TimeSpan CloseFlushTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Most connections this node holds; beyond it a new connection gets EXCEPT 10002 and is closed.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxConnections { get; set; } = 100_000;
+
+    /// <summary>Most connections from one remote address (0: no limit); beyond it EXCEPT 10002 and close.</summary>
+    [Range(0, int.MaxValue)]
+    public int MaxConnectionsPerAddress { get; set; } = 500;
+
+    /// <summary>Logins (ONLINE) per second from one remote address (0: no limit); beyond it ONLINE-ACK 10023 and close.</summary>
+    [Range(0, 100_000)]
+    public double LoginsPerSecondPerAddress { get; set; } = 20;
+
+    /// <summary>How many logins one address may make at once before <see cref="LoginsPerSecondPerAddress"/> applies.</summary>
+    [Range(1, 100_000)]
+    public int LoginBurstPerAddress { get; set; } = 100;
+
+    /// <summary>
+    /// Whether the per-address limits apply to loopback addresses too. Off by default: a reverse proxy or a load tool
+    /// on the same host connects from loopback for everyone.
+    /// </summary>
+    public bool LimitLoopback { get; set; }
+
     /// <summary>
     /// On shutdown (SIGTERM), how long connections get to finish their requests, receive what is queued and their
     /// KICK 10002 before the rest are closed at once; the silo then leaves the cluster.

@@ -32,6 +32,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<ICommandModule, PushCommands>();
         services.AddSingleton<Diagnostics.ImMetrics>();
         services.AddSingleton<CommandRouter>();
+        services.AddSingleton<Admission>();
         services.AddSingleton<ConnectionServices>();
         services.AddSingleton<TcpConnectionHandler>();
         return services;

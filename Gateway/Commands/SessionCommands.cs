@@ -14,6 +14,7 @@ public sealed partial class SessionCommands(
     IGrainFactory grains,
     GatewayNode node,
     IOptions<GatewayOptions> options,
+    Admission admission,
     ILogger<SessionCommands> logger) : ICommandModule
 {
     private const int MaxSidAllocationAttempts = 8;
@@ -40,6 +41,13 @@ public sealed partial class SessionCommands(
         if (node.IsStopping)
         {
             connection.Reply(header, Cmd.OnlineAck, OnlineAck(request, request.Sid, ResultCode.Unavailable));
+            connection.Close();
+            return;
+        }
+
+        if (!admission.TryLogin(connection.RemoteIp))
+        {
+            connection.Reply(header, Cmd.OnlineAck, OnlineAck(request, request.Sid, ResultCode.RateLimited));
             connection.Close();
             return;
         }

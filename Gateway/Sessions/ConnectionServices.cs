@@ -11,6 +11,7 @@ public sealed class ConnectionServices(
     IOptions<GatewayOptions> options,
     TimeProvider time,
     Diagnostics.ImMetrics metrics,
+    Admission admission,
     ILogger<ImConnection> logger)
 {
     public GatewayNode Node { get; } = node;
@@ -24,4 +25,6 @@ public sealed class ConnectionServices(
     public ILogger<ImConnection> Logger { get; } = logger;
 
     public Diagnostics.ImMetrics Metrics { get; } = metrics;
+
+    public Admission Admission { get; } = admission;
 }

@@ -33,9 +33,10 @@ public sealed partial class ImConnection
     private int _congested;
     private long _lastWriteProgress;
 
-    public ImConnection(IFrameTransport transport, ConnectionServices services)
+    public ImConnection(IFrameTransport transport, ConnectionServices services, System.Net.IPAddress? remoteIp = null)
     {
         _transport = transport;
+        RemoteIp = remoteIp;
         _services = services;
         var options = services.Options;
         _outbound = new OutboundQueue(options.OutboundQueueFrames);
@@ -57,6 +58,9 @@ public sealed partial class ImConnection
 
     /// <summary>Whether this connection ever joined a room (without making the table).</summary>
     public bool HasRooms => Volatile.Read(ref _rooms) is { IsEmpty: false };
+
+    /// <summary>The peer's address (for the per-address limits); null where unknown.</summary>
+    public System.Net.IPAddress? RemoteIp { get; }
 
     /// <summary>Node-local connection id.</summary>
     public long Id { get; }
@@ -142,6 +146,36 @@ public sealed partial class ImConnection
 
     /// <summary>Runs the connection until it closes; the session, if any, ends as if it had sent OFFLINE.</summary>
     public async Task RunAsync()
+    {
+        if (_services.Admission.TryAdmit(RemoteIp) is { } refusal)
+        {
+            await RefuseAsync(refusal);
+            return;
+        }
+
+        try
+        {
+            await RunAdmittedAsync();
+        }
+        finally
+        {
+            _services.Admission.Release(RemoteIp);
+        }
+    }
+
+    /// <summary>Tells a connection over a limit why (EXCEPT 10002) and closes it without reading.</summary>
+    private async Task RefuseAsync(string reason)
+    {
+        LogRefused(_services.Logger, _transport.Name, _transport.RemoteAddress, reason);
+        _services.Metrics.Error(ResultCode.Unavailable);
+        var writing = WriteLoopAsync();
+        Post(OutboundFrame.Message(Cmd.Except, 0, new Except { Code = ResultCode.Unavailable, Errmsg = reason, Cmd = 0, Serial = 0 }));
+        _outbound.Complete();
+        await FinishWritingAsync(writing);
+        await _transport.Input.CompleteAsync();
+    }
+
+    private async Task RunAdmittedAsync()
     {
         _services.Node.Add(this);
         _services.Metrics.ConnectionOpened(_transport.Name);
@@ -274,6 +308,9 @@ public sealed partial class ImConnection
             LogRequestsOutlivedClose(_services.Logger, Id, pipeline.InFlight);
         }
     }
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Information, Message = "Refused a {Transport} connection from {Remote}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string transport, string remote, string reason);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "Connection {ConnectionId} ({Transport}): no ONLINE within the handshake timeout")]
     private static partial void LogHandshakeTimeout(ILogger logger, long connectionId, string transport);

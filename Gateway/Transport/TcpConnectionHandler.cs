@@ -7,5 +7,5 @@ namespace OrleansIm.Gateway.Transport;
 public sealed class TcpConnectionHandler(ConnectionServices services) : ConnectionHandler
 {
     public override Task OnConnectedAsync(ConnectionContext connection) =>
-        new ImConnection(new PipeFrameTransport(connection), services).RunAsync();
+        new ImConnection(new PipeFrameTransport(connection), services, (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address).RunAsync();
 }

@@ -18,7 +18,7 @@ public static class WebSocketEndpoint
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         var transport = new WebSocketFrameTransport(socket, context.Connection.RemoteIpAddress?.ToString() ?? "?", services.Options.MaxBodyLength);
-        await new ImConnection(transport, services).RunAsync();
+        await new ImConnection(transport, services, context.Connection.RemoteIpAddress).RunAsync();
         try
         {
             // Give the peer time to answer our close frame; then drop it.
