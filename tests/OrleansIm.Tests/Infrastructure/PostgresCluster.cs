@@ -47,6 +47,30 @@ public sealed class PostgresCluster
     private string ConnectionString(string database) =>
         $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Pooling=true;Maximum Pool Size=20;Timeout=15";
 
+    /// <summary>A server of the caller's own, for tests that stop it or cut its connections (the shared one is never touched).</summary>
+    public static Task<PostgresCluster> StartPrivateAsync() => StartAsync();
+
+    /// <summary>Stops the server (fast shutdown: open connections are cut); <see cref="StartAgainAsync"/> brings it back on the same port.</summary>
+    public Task StopAsync() => RunPgAsync("pg_ctl", ["-D", Path.Combine(_directory, "data"), "-m", "fast", "-w", "-t", "60", "stop"]);
+
+    public Task StartAgainAsync() => RunPgAsync("pg_ctl", ["-D", Path.Combine(_directory, "data"), "-l", Path.Combine(_directory, "server.log"), "-w", "-t", "60",
+        "-o", $"-p {Port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=300", "start"]);
+
+    /// <summary>Ends every backend serving the given database (pg_terminate_backend), as a failover or an operator would.</summary>
+    public async Task<int> TerminateBackendsAsync(string connectionString)
+    {
+        var database = new NpgsqlConnectionStringBuilder(connectionString).Database;
+        await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = @db AND pid <> pg_backend_pid()", connection);
+        command.Parameters.AddWithValue("db", database!);
+        return Convert.ToInt32(await command.ExecuteScalarAsync());
+    }
+
+    /// <summary>Stops a private server and removes its folder.</summary>
+    public void Dispose() => Stop();
+
     private static async Task<PostgresCluster> StartAsync()
     {
         if (!File.Exists(Path.Combine(BinDirectory, "initdb")))
