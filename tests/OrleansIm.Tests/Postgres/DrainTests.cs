@@ -15,12 +15,7 @@ public sealed class DrainTests(ITestOutputHelper log)
     [Fact]
     public async Task Sigterm_drains_every_session_with_kick_10002_and_a_replacement_starts_at_once_with_nothing_lost()
     {
-        var environment = new Dictionary<string, string>
-        {
-            ["ConnectionStrings__Postgres"] = await PostgresServers.NewDatabaseAsync(),
-            ["Auth__SigningKey"] = ImServer.SigningKey,
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-        };
+        var environment = ProcessTokens.Environment(await PostgresServers.NewDatabaseAsync());
         ulong writer = Ids.Next(), reader = Ids.Next();
         var old = await RunningSilo.StartAsync(environment);
         var w = await LoginAsync(old.TcpPort, writer);
@@ -109,9 +104,7 @@ public sealed class DrainTests(ITestOutputHelper log)
     private static async Task<ImClient> LoginAsync(int port, ulong uid)
     {
         var client = await ImClient.ConnectTcpAsync("127.0.0.1", port);
-        var token = new OrleansIm.Gateway.Auth.TokenService(
-            Microsoft.Extensions.Options.Options.Create(new OrleansIm.Gateway.Auth.AuthOptions { SigningKey = ImServer.SigningKey }), TimeProvider.System).Create(uid, null, "user");
-        Assert.Equal(0u, (await client.LoginAsync(uid, token)).Code);
+        Assert.Equal(0u, (await client.LoginAsync(uid, ProcessTokens.For(uid))).Code);
         return client;
     }
 }

@@ -14,15 +14,7 @@ public sealed class RecoveryTests(ITestOutputHelper log)
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(15);
 
-    private static async Task<Dictionary<string, string>> EnvironmentAsync() => new()
-    {
-        ["ConnectionStrings__Postgres"] = await PostgresServers.NewDatabaseAsync(),
-        ["Auth__SigningKey"] = ImServer.SigningKey,
-        ["ASPNETCORE_ENVIRONMENT"] = "Production",
-    };
-
-    private static string Token(ulong uid) => new OrleansIm.Gateway.Auth.TokenService(
-        Microsoft.Extensions.Options.Options.Create(new OrleansIm.Gateway.Auth.AuthOptions { SigningKey = ImServer.SigningKey }), TimeProvider.System).Create(uid, null, "user");
+    private static async Task<Dictionary<string, string>> EnvironmentAsync() => ProcessTokens.Environment(await PostgresServers.NewDatabaseAsync());
 
     [Theory]
     [InlineData("a new address")]
@@ -123,7 +115,7 @@ public sealed class RecoveryTests(ITestOutputHelper log)
     private static async Task<ImClient> LoginAsync(int port, ulong uid, TimeSpan? timeout = null)
     {
         var client = await ImClient.ConnectTcpAsync("127.0.0.1", port);
-        var ack = await client.LoginAsync(uid, Token(uid), timeout: timeout);
+        var ack = await client.LoginAsync(uid, ProcessTokens.For(uid), timeout: timeout);
         if (ack.Code != 0)
         {
             await client.DisposeAsync();
