@@ -80,6 +80,8 @@ public static partial class ImHost
 
         builder.UseOrleans(orleans =>
         {
+            // How long an idle grain (an offline user, a quiet group) stays in memory: Orleans:GrainCollection:CollectionAge.
+            orleans.Configure<GrainCollectionOptions>(builder.Configuration.GetSection(SiloOptions.Section + ":GrainCollection"));
             if (silo.DashboardEnabled)
             {
                 orleans.AddDashboard();

@@ -41,7 +41,7 @@ public class DeliveryBenchmarks
         // A node that is never started: no grains, no timers; it only indexes connections and delivers.
         _node = new GatewayNode(null!, null!, null!, options, TimeProvider.System, NullLogger<GatewayNode>.Instance);
         var router = new CommandRouter([], metrics, NullLogger<CommandRouter>.Instance);
-        var services = new ConnectionServices(_node, router, options, TimeProvider.System, metrics, NullLogger<ImConnection>.Instance);
+        var services = new ConnectionServices(_node, router, options, TimeProvider.System, metrics, new Admission(options, TimeProvider.System), NullLogger<ImConnection>.Instance);
         _frame = FrameWriter.Encode(Cmd.Chat, FrameHeader.FlagSystem, 0, 0, 7,
             new Chat { Orig = 100_001, Dest = 100_002, Level = 0, Time = 1_700_000_000_000, Text = "a chat message of ordinary length" });
         for (int i = 0; i < Connections; i++)

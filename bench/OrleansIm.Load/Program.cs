@@ -28,6 +28,13 @@ if (options.Scenario == "room")
     return roomReport.Lost == 0 ? 0 : 1;
 }
 
+if (options.Scenario == "soak")
+{
+    var soakReport = await new SoakLoad(options).RunAsync();
+    Console.WriteLine(soakReport);
+    return soakReport.Errors == 0 ? 0 : 1;
+}
+
 if (options.Scenario == "group")
 {
     var groupReport = await new GroupLoad(options).RunAsync();
