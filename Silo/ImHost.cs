@@ -16,6 +16,7 @@ using OrleansIm.Grains.Groups;
 using OrleansIm.Grains.Rooms;
 using OrleansIm.Grains.Storage;
 using OrleansIm.Grains.Users;
+using OrleansIm.Silo.Hosting;
 using OrleansIm.Silo.Storage;
 
 namespace OrleansIm.Silo;
@@ -40,11 +41,16 @@ public static partial class ImHost
             ContentRootPath = AppContext.BaseDirectory,
         });
         configure?.Invoke(builder.Configuration);
+        if (PlatformSettings.From(builder.Configuration) is { Count: > 0 } platform)
+        {
+            builder.Configuration.AddInMemoryCollection(platform);
+        }
 
         var silo = builder.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
         var gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
         // Shutdown: the gateway's drain, then the silo's own graceful stop (deactivations, leaving the cluster).
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = gateway.DrainTimeout + TimeSpan.FromSeconds(30));
+        StartupChecks.Ports(gateway, silo);
         var postgres = builder.Configuration.GetConnectionString(PostgresConnectionName);
         var durable = !string.IsNullOrWhiteSpace(postgres);
 
@@ -95,6 +101,11 @@ public static partial class ImHost
                     o.ServiceId = silo.ServiceId;
                 });
                 orleans.ConfigureEndpoints(IPAddress.Parse(silo.AdvertisedIP), silo.SiloPort, silo.GatewayPort);
+                if (silo.SiloName.Length > 0)
+                {
+                    orleans.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = silo.SiloName);
+                }
+
                 orleans.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection(SiloOptions.Section + ":Membership"));
                 orleans.UseAdoNetClustering(o =>
                 {
@@ -128,7 +139,11 @@ public static partial class ImHost
         {
             var address = IPAddress.Parse(gateway.ListenAddress);
             kestrel.Listen(address, gateway.HttpPort);
-            kestrel.Listen(address, gateway.TcpPort, listen => listen.UseConnectionHandler<TcpConnectionHandler>());
+            if (gateway.TcpPort != 0)
+            {
+                // Gateway:TcpPort=0 runs without the raw TCP listener (platforms that carry only HTTP and WebSocket).
+                kestrel.Listen(address, gateway.TcpPort, listen => listen.UseConnectionHandler<TcpConnectionHandler>());
+            }
         });
 
         var app = builder.Build();
@@ -146,6 +161,6 @@ public static partial class ImHost
     }
 
     [LoggerMessage(EventId = 7001, Level = LogLevel.Information,
-        Message = "OrleansIm in {Mode} mode: HTTP/WebSocket port {HttpPort} (/im), TCP port {TcpPort}, silo port {SiloPort}, Orleans gateway port {OrleansGatewayPort}")]
+        Message = "OrleansIm in {Mode} mode: HTTP/WebSocket port {HttpPort} (/im), TCP port {TcpPort} (0: off), silo port {SiloPort}, Orleans gateway port {OrleansGatewayPort}")]
     private static partial void LogMode(ILogger logger, string mode, int httpPort, int tcpPort, int siloPort, int orleansGatewayPort);
 }

@@ -27,6 +27,12 @@ public sealed class SiloOptions
     [Required]
     public string AdvertisedIP { get; set; } = "127.0.0.1";
 
+    /// <summary>How long start-up waits for PostgreSQL to accept a connection before refusing to start.</summary>
+    public TimeSpan DatabaseWaitTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>This silo's name in the membership table (App Service: the instance id); empty: Orleans picks one.</summary>
+    public string SiloName { get; set; } = "";
+
     /// <summary>Serves the Orleans Dashboard at <see cref="DashboardPath"/> when true (no authentication of its own: expose it only to operators).</summary>
     public bool DashboardEnabled { get; set; }
 

@@ -13,7 +13,11 @@ public sealed partial class GatewayNode
         {
             var directory = grains.GetGrain<INodeDirectoryGrain>(0);
             var address = PublicAddress();
-            await directory.ReportListener(Nid, new NodeListener(1, "", "", address, (uint)_options.TcpPort));
+            if (_options.TcpPort != 0)
+            {
+                await directory.ReportListener(Nid, new NodeListener(1, "", "", address, (uint)_options.TcpPort));
+            }
+
             await directory.ReportListener(Nid, new NodeListener(2, "", "", address, (uint)_options.HttpPort));
             await directory.ReportUsers(Nid, (uint)_connections.Values.Count(c => c.Session is not null));
 

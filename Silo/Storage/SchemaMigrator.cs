@@ -18,6 +18,16 @@ public sealed partial class SchemaMigrator(string connectionString, ILogger<Sche
 
     public sealed record Migration(int Version, string Name, string Sql);
 
+    /// <summary>Host, port and database of the connection string, for messages (never the password).</summary>
+    public string Target
+    {
+        get
+        {
+            var builder = new NpgsqlConnectionStringBuilder(connectionString);
+            return $"{builder.Host}:{builder.Port}/{builder.Database}";
+        }
+    }
+
     public static IReadOnlyList<Migration> Embedded()
     {
         var assembly = typeof(SchemaMigrator).Assembly;

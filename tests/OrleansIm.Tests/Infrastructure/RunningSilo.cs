@@ -29,7 +29,7 @@ public sealed class RunningSilo : IAsyncDisposable
 
     public string Output => string.Join('\n', _output);
 
-    /// <summary>Starts the process and waits until <c>/healthz</c> answers.</summary>
+    /// <summary>Starts the process and waits until <c>/healthz</c> answers (on the HTTP port, ports[0]).</summary>
     public static async Task<RunningSilo> StartAsync(IDictionary<string, string> environment, int[]? ports = null)
     {
         ports ??= FreePorts.Take(4);

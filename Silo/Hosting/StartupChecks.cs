@@ -1,0 +1,26 @@
+namespace OrleansIm.Silo.Hosting;
+
+/// <summary>Settings that cannot work together, refused before anything starts.</summary>
+public static class StartupChecks
+{
+    /// <summary>Every port this process listens on must be its own.</summary>
+    public static void Ports(OrleansIm.Gateway.GatewayOptions gateway, SiloOptions silo)
+    {
+        var ports = new List<(string Key, int Port)>
+        {
+            ("Gateway:HttpPort", gateway.HttpPort),
+            ("Gateway:TcpPort", gateway.TcpPort),
+            ("Orleans:SiloPort", silo.SiloPort),
+            ("Orleans:GatewayPort", silo.GatewayPort),
+        };
+        if (gateway.HttpPort == 0)
+        {
+            throw new StartupException("Gateway:HttpPort is 0: the HTTP/WebSocket port is required (only Gateway:TcpPort may be 0, to turn raw TCP off)");
+        }
+
+        foreach (var clash in ports.Where(p => p.Port != 0).GroupBy(p => p.Port).Where(g => g.Count() > 1))
+        {
+            throw new StartupException($"{string.Join(" and ", clash.Select(p => p.Key))} are all {clash.Key}: each needs a port of its own");
+        }
+    }
+}
