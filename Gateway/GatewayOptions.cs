@@ -96,6 +96,13 @@ public sealed class GatewayOptions
     public bool LimitLoopback { get; set; }
 
     /// <summary>
+    /// Reverse proxies (IP addresses or CIDR networks, e.g. "10.0.0.5" or "10.0.0.0/8") whose X-Forwarded-For and
+    /// X-Forwarded-Proto are believed: the client's address (used by the per-address limits and in logs) is then the
+    /// forwarded one. Empty (the default): forwarded headers are ignored, whoever sends them.
+    /// </summary>
+    public string[] TrustedProxies { get; set; } = [];
+
+    /// <summary>
     /// On shutdown (SIGTERM), how long connections get to finish their requests, receive what is queued and their
     /// KICK 10002 before the rest are closed at once; the silo then leaves the cluster.
     /// </summary>

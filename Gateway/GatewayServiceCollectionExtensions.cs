@@ -40,6 +40,7 @@ public static class GatewayServiceCollectionExtensions
 
     public static IEndpointRouteBuilder MapImGateway(this WebApplication app)
     {
+        app.UseTrustedForwardedHeaders(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<GatewayOptions>>().Value.TrustedProxies);
         app.UseWebSockets();
         app.UseWebClient();
         app.Map(WebSocketEndpoint.Path, (Microsoft.AspNetCore.Http.HttpContext context, ConnectionServices services) => WebSocketEndpoint.HandleAsync(context, services));

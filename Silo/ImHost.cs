@@ -51,6 +51,7 @@ public static partial class ImHost
         // Shutdown: the gateway's drain, then the silo's own graceful stop (deactivations, leaving the cluster).
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = gateway.DrainTimeout + TimeSpan.FromSeconds(30));
         StartupChecks.Ports(gateway, silo);
+        StartupChecks.Proxies(gateway);
         var postgres = builder.Configuration.GetConnectionString(PostgresConnectionName);
         var durable = !string.IsNullOrWhiteSpace(postgres);
 

@@ -23,4 +23,16 @@ public static class StartupChecks
             throw new StartupException($"{string.Join(" and ", clash.Select(p => p.Key))} are all {clash.Key}: each needs a port of its own");
         }
     }
+
+    /// <summary>Every trusted proxy must be an IP address or a CIDR network.</summary>
+    public static void Proxies(OrleansIm.Gateway.GatewayOptions gateway)
+    {
+        foreach (var proxy in gateway.TrustedProxies)
+        {
+            if (!System.Net.IPAddress.TryParse(proxy, out _) && !System.Net.IPNetwork.TryParse(proxy, out _))
+            {
+                throw new StartupException($"Gateway:TrustedProxies: \"{proxy}\" is neither an IP address nor a CIDR network");
+            }
+        }
+    }
 }

@@ -58,6 +58,7 @@ public sealed class HostingTests
         { "an HTTP port of 0", ["Gateway__HttpPort", "0"], "Gateway:HttpPort is 0" },
         { "a malformed platform port", ["PORT", "eighty"], "PORT is \"eighty\", not a port number" },
         { "one private port", ["WEBSITE_PRIVATE_PORTS", "20001"], "needs two private ports" },
+        { "a malformed proxy", ["Gateway__TrustedProxies__0", "the-load-balancer"], "\"the-load-balancer\" is neither an IP address nor a CIDR network" },
         { "a database that never answers", ["ConnectionStrings__Postgres", "Host=127.0.0.1;Port=1;Username=x;Database=x;Timeout=1", "Orleans__DatabaseWaitTimeout", "00:00:03"],
             "did not accept a connection within 3 s" },
     };
