@@ -15,6 +15,7 @@ public sealed class ResilientClient(ulong uid, int[] tcpPorts, int home) : IAsyn
     private ImClient? _client;
     private int _port = home;
     private long _lastFrameAt;
+    private volatile bool _disposed;
 
     public ulong Uid { get; } = uid;
 
@@ -67,6 +68,14 @@ public sealed class ResilientClient(ulong uid, int[] tcpPorts, int home) : IAsyn
                     {
                         _client = client;
                         _ = ReadAsync(client);
+                        if (Reconnects > 0)
+                        {
+                            // Back after a drop: what was pushed meanwhile comes by SYNC (the inbox and known groups).
+                            var sync = new Sync { Uid = Uid, Seq = 0 };
+                            sync.Groups.AddRange(Groups.Keys.Select(k => k.Gid).Distinct().Select(g => new GroupCursor { Gid = g, Seq = 0 }));
+                            _ = client.SendAsync(Cmd.Sync, sync, ulong.MaxValue).AsTask();
+                        }
+
                         return client;
                     }
 
@@ -103,6 +112,22 @@ public sealed class ResilientClient(ulong uid, int[] tcpPorts, int home) : IAsyn
             }
             catch (Exception ex) when (ex is System.Threading.Channels.ChannelClosedException or TimeoutException or OperationCanceledException)
             {
+                // The connection ended (KICK, a dead gateway): reconnect at once, as an app does.
+                if (!_disposed)
+                {
+                    _ = Task.Run(async () =>
+                    {
+                        try
+                        {
+                            await ConnectedAsync();
+                        }
+                        catch (TimeoutException)
+                        {
+                            // The next send or sync tries again.
+                        }
+                    });
+                }
+
                 return;
             }
 
@@ -165,7 +190,10 @@ public sealed class ResilientClient(ulong uid, int[] tcpPorts, int home) : IAsyn
         }
     }
 
-    /// <summary>Replays the whole inbox and the given groups, and waits until the replay has been read.</summary>
+    /// <summary>
+    /// Replays the whole inbox and the given groups, and waits until the replay has been read (until no frame came
+    /// for half a second: call it when nothing else is being sent to this user).
+    /// </summary>
     public async Task SyncAllAsync(params ulong[] gids)
     {
         var request = new Sync { Uid = Uid, Seq = 0 };
@@ -187,6 +215,7 @@ public sealed class ResilientClient(ulong uid, int[] tcpPorts, int home) : IAsyn
 
     public async ValueTask DisposeAsync()
     {
+        _disposed = true;
         if (_client is not null)
         {
             await _client.DisposeAsync();
