@@ -8,29 +8,37 @@ namespace OrleansIm.Tests.Hosting;
 /// <summary>Clients behind a reverse proxy: their forwarded address counts, but only when the proxy is trusted.</summary>
 public sealed class ForwardedHeadersTests
 {
+    /// <summary>Connects with the header and sends ONLINE: EXCEPT first means refused, ONLINE-ACK 0 means admitted.</summary>
     private static async Task<(ClientWebSocket Socket, bool Refused)> ConnectAsync(ImServer server, string forwardedFor)
     {
         var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader("X-Forwarded-For", forwardedFor);
         await socket.ConnectAsync(server.WebSocketUri, CancellationToken.None);
-        var buffer = new byte[1024];
-        using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(1500));
+        var uid = Ids.Next();
+        var online = FrameWriter.Encode(Cmd.Online, FrameHeader.FlagUser, 0, 0, 1, new Online { Uid = uid, Sid = 0, Token = server.Token(uid), App = "t", Version = "1" });
         try
         {
-            var result = await socket.ReceiveAsync(buffer, wait.Token);
-            if (result.MessageType == WebSocketMessageType.Binary && result.Count >= FrameHeader.Size)
-            {
-                var header = FrameHeader.Read(buffer.AsSpan(0, FrameHeader.Size), out _);
-                var except = Except.Parser.ParseFrom(buffer.AsSpan(FrameHeader.Size, (int)header.Length));
-                Assert.Equal("too many connections from this address", except.Errmsg);
-                return (socket, true);
-            }
+            await socket.SendAsync(online, WebSocketMessageType.Binary, true, CancellationToken.None);
         }
-        catch (OperationCanceledException)
+        catch (WebSocketException)
         {
-            // Nothing said: admitted (it would have to log in now).
+            // Refused and closed before the login went out; the EXCEPT is still readable below.
         }
 
+        var buffer = new byte[4096];
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var result = await socket.ReceiveAsync(buffer, wait.Token);
+        var header = FrameHeader.Read(buffer.AsSpan(0, FrameHeader.Size), out _);
+        var body = buffer.AsSpan(FrameHeader.Size, (int)header.Length);
+        if (header.Type == Cmd.Except)
+        {
+            Assert.Equal("too many connections from this address", Except.Parser.ParseFrom(body).Errmsg);
+            return (socket, true);
+        }
+
+        Assert.Equal(Cmd.OnlineAck, header.Type);
+        Assert.Equal(0u, OnlineAck.Parser.ParseFrom(body).Code);
+        Assert.Equal(WebSocketMessageType.Binary, result.MessageType);
         return (socket, false);
     }
 
