@@ -21,13 +21,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-export ASPNETCORE_ENVIRONMENT=Development
-export Gateway__ListenAddress=127.0.0.1
-export Gateway__HttpPort=$(free_port) Gateway__TcpPort=$(free_port)
-export Orleans__SiloPort=$(free_port) Orleans__GatewayPort=$(free_port)
+export_silo_settings
 # The per-connection rate limit would cap one sender; the load measures the server, not the limiter.
 export Gateway__RequestsPerSecond=1000000 Gateway__RequestBurst=1000000
-export Logging__LogLevel__Default=Warning Logging__LogLevel__OrleansIm=Warning
 
 if [ "$mode" = postgres ]; then
   start_throwaway_postgres "$work"
@@ -39,11 +35,7 @@ fi
 
 dotnet Silo/bin/Release/net10.0/OrleansIm.Silo.dll >"$work/silo.log" 2>&1 &
 silo_pid=$!
-for _ in $(seq 1 120); do
-  curl -sf "http://127.0.0.1:$Gateway__HttpPort/healthz" >/dev/null 2>&1 && break
-  sleep 0.5
-done
-curl -sf "http://127.0.0.1:$Gateway__HttpPort/healthz" >/dev/null || { cat "$work/silo.log"; exit 1; }
+wait_for_silo "$silo_pid" "$work/silo.log"
 
 echo "mode=$mode"
 dotnet bench/OrleansIm.Load/bin/Release/net10.0/OrleansIm.Load.dll --tcp "$Gateway__TcpPort" --http "$Gateway__HttpPort" "$@"

@@ -31,12 +31,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-export ASPNETCORE_ENVIRONMENT=Development
-export Gateway__ListenAddress=127.0.0.1
-export Gateway__HttpPort=$(free_port) Gateway__TcpPort=$(free_port)
-export Orleans__SiloPort=$(free_port) Orleans__GatewayPort=$(free_port)
+export_silo_settings
 export Orleans__GrainCollection__CollectionAge=00:01:00 Orleans__GrainCollection__CollectionQuantum=00:00:20
-export Logging__LogLevel__Default=Warning Logging__LogLevel__OrleansIm=Warning
 if [ "$mode" = postgres ]; then
   start_throwaway_postgres "$work"
   export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres;Maximum Pool Size=50"
@@ -44,10 +40,7 @@ fi
 
 dotnet Silo/bin/Release/net10.0/OrleansIm.Silo.dll >"$work/silo.log" 2>&1 &
 silo_pid=$!
-for _ in $(seq 1 120); do
-  curl -sf "http://127.0.0.1:$Gateway__HttpPort/healthz" >/dev/null 2>&1 && break
-  sleep 0.5
-done
+wait_for_silo "$silo_pid" "$work/silo.log"
 
 metric() { # metric NAME [FILTER]: the sum of a Prometheus series, optionally of the lines matching FILTER
   curl -s "http://127.0.0.1:$Gateway__HttpPort/metrics" | grep "^$1" | grep -- "${2:-}" | awk '{s+=$NF} END {printf "%d", s}'

@@ -1,4 +1,4 @@
-# Sourced by scripts/load.sh and scripts/bench.sh (not run on its own).
+# Sourced by scripts/load.sh, bench.sh, soak.sh and cluster.sh (not run on its own).
 # free_port: prints a free TCP port on 127.0.0.1.
 # start_throwaway_postgres DIR: initializes and starts a PostgreSQL 15 cluster in DIR/data on 127.0.0.1 with fsync
 # and synchronous commit on (installing postgresql-15 with apt-get if missing); sets pg_data and pg_port.
@@ -21,4 +21,25 @@ stop_throwaway_postgres() {
   if [ -n "${pg_data:-}" ]; then
     runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_data" -m immediate stop >/dev/null 2>&1 || true
   fi
+}
+
+# export_silo_settings: free loopback ports and quiet logs for a Release silo started by these scripts, in
+# Development (the load tool mints its tokens from /api/dev/token).
+export_silo_settings() {
+  export ASPNETCORE_ENVIRONMENT=Development
+  export Gateway__ListenAddress=127.0.0.1
+  export Gateway__HttpPort=$(free_port) Gateway__TcpPort=$(free_port)
+  export Orleans__SiloPort=$(free_port) Orleans__GatewayPort=$(free_port)
+  export Logging__LogLevel__Default=Warning Logging__LogLevel__OrleansIm=Warning
+}
+
+# wait_for_silo PID LOG: waits until /healthz answers on Gateway__HttpPort; prints LOG and fails if it never does.
+wait_for_silo() {
+  for _ in $(seq 1 120); do
+    curl -sf "http://127.0.0.1:$Gateway__HttpPort/healthz" >/dev/null 2>&1 && return 0
+    kill -0 "$1" 2>/dev/null || break
+    sleep 0.5
+  done
+  cat "$2"
+  return 1
 }
