@@ -57,9 +57,9 @@ public sealed class RunningSilo : IAsyncDisposable
                     return silo;
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
-                // Not listening yet.
+                // Not listening yet, or listening but not answering within the probe's 2 s (a loaded machine).
             }
 
             if (silo._process.HasExited || DateTime.UtcNow > deadline)
