@@ -15,7 +15,8 @@ public sealed class DrainTests(ITestOutputHelper log)
     [Fact]
     public async Task Sigterm_drains_every_session_with_kick_10002_and_a_replacement_starts_at_once_with_nothing_lost()
     {
-        var environment = ProcessTokens.Environment(await PostgresServers.NewDatabaseAsync());
+        var database = await PostgresServers.NewDatabaseAsync();
+        var environment = ProcessTokens.Environment(database);
         ulong writer = Ids.Next(), reader = Ids.Next();
         var old = await RunningSilo.StartAsync(environment);
         var w = await LoginAsync(old.TcpPort, writer);
@@ -54,7 +55,16 @@ public sealed class DrainTests(ITestOutputHelper log)
         Assert.Equal(delivered.Count, delivered.Distinct().Count());
         Assert.Equal(acked.Count, delivered.Count);
 
-        // A replacement at a new address starts at once: the old silo left the membership table.
+        // The old silo left the cluster cleanly: its membership row says Dead (6), so a replacement need not wait
+        // for it to look stale.
+        await using (var connection = new Npgsql.NpgsqlConnection(database))
+        {
+            await connection.OpenAsync();
+            await using var query = new Npgsql.NpgsqlCommand("SELECT status FROM orleans_membership WHERE port = @port", connection);
+            query.Parameters.AddWithValue("port", old.Ports[2]);
+            Assert.Equal(6, Convert.ToInt32(await query.ExecuteScalarAsync()));
+        }
+
         clock.Restart();
         await using var replacement = await RunningSilo.StartAsync(environment);
         var replacementUp = clock.Elapsed;
@@ -82,7 +92,8 @@ public sealed class DrainTests(ITestOutputHelper log)
         await w.DisposeAsync();
         await r.DisposeAsync();
         await old.DisposeAsync();
-        Assert.True(replacementUp < TimeSpan.FromSeconds(10), $"replacement took {replacementUp.TotalSeconds:F1} s");
+        // Alone it is up in about 2 s; the bound leaves room for a machine busy with the rest of the suite.
+        Assert.True(replacementUp < TimeSpan.FromSeconds(30), $"replacement took {replacementUp.TotalSeconds:F1} s");
     }
 
     private static async Task<List<ReceivedFrame>> ReadUntilClosedAsync(ImClient client)
