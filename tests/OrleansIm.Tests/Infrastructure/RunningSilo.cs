@@ -101,7 +101,15 @@ public sealed class RunningSilo : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         await KillAsync();
         _process.Dispose();
     }
+
+    private bool _disposed;
 }

@@ -21,7 +21,7 @@ public sealed class ClusterFaultTests(ITestOutputHelper log)
         environment["Gateway__RequestsPerSecond"] = "10000";
         environment["Gateway__RequestBurst"] = "10000";
         await using var survivor = await RunningSilo.StartAsync(environment);
-        var doomed = await RunningSilo.StartAsync(environment);
+        await using var doomed = await RunningSilo.StartAsync(environment);
         int[] ports = [survivor.TcpPort, doomed.TcpPort];
 
         // Six writers and six readers, half of each on either gateway, pairs crossing gateways; all in one group.
@@ -121,6 +121,5 @@ public sealed class ClusterFaultTests(ITestOutputHelper log)
             await client.DisposeAsync();
         }
 
-        await doomed.DisposeAsync();
     }
 }

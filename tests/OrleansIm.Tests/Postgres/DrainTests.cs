@@ -18,7 +18,7 @@ public sealed class DrainTests(ITestOutputHelper log)
         var database = await PostgresServers.NewDatabaseAsync();
         var environment = ProcessTokens.Environment(database);
         ulong writer = Ids.Next(), reader = Ids.Next();
-        var old = await RunningSilo.StartAsync(environment);
+        await using var old = await RunningSilo.StartAsync(environment);
         var w = await LoginAsync(old.TcpPort, writer);
         var r = await LoginAsync(old.TcpPort, reader);
 
@@ -91,7 +91,6 @@ public sealed class DrainTests(ITestOutputHelper log)
             $"after resending every serial: {inbox.Count} messages, seqs 1..{Messages}, none twice");
         await w.DisposeAsync();
         await r.DisposeAsync();
-        await old.DisposeAsync();
         // Alone it is up in about 2 s; the bound leaves room for a machine busy with the rest of the suite.
         Assert.True(replacementUp < TimeSpan.FromSeconds(30), $"replacement took {replacementUp.TotalSeconds:F1} s");
     }

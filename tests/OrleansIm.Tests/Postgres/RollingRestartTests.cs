@@ -22,6 +22,22 @@ public sealed class RollingRestartTests(ITestOutputHelper log)
         environment["Gateway__RequestsPerSecond"] = "10000";
         environment["Gateway__RequestBurst"] = "10000";
         var silos = new[] { await RunningSilo.StartAsync(environment), await RunningSilo.StartAsync(environment) };
+        try
+        {
+            await RestartUnderLoadAsync(environment, silos);
+        }
+        finally
+        {
+            // Whatever happened, no silo process outlives the test.
+            foreach (var silo in silos)
+            {
+                await silo.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task RestartUnderLoadAsync(Dictionary<string, string> environment, RunningSilo[] silos)
+    {
         int[] ports = [silos[0].TcpPort, silos[1].TcpPort];
         int[] httpPorts = [silos[0].HttpPort, silos[1].HttpPort];
 
@@ -96,11 +112,6 @@ public sealed class RollingRestartTests(ITestOutputHelper log)
         foreach (var client in writers.Concat(readers))
         {
             await client.DisposeAsync();
-        }
-
-        foreach (var silo in silos)
-        {
-            await silo.DisposeAsync();
         }
     }
 
