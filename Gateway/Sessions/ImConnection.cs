@@ -89,9 +89,11 @@ public sealed partial class ImConnection
     /// <summary>Sends KICK with <paramref name="code"/> and closes.</summary>
     public void Kick(uint code)
     {
-        Post(OutboundFrame.Message(Cmd.Kick, 0, new Kick { Code = code, Errmsg = ResultCode.Message(code) }));
+        PostKick(code);
         Close();
     }
+
+    private void PostKick(uint code) => Post(OutboundFrame.Message(Cmd.Kick, 0, new Kick { Code = code, Errmsg = ResultCode.Message(code) }));
 
     /// <summary>
     /// Ends the connection for a shutdown: stops reading, lets the requests in flight finish and reply, then sends
@@ -208,7 +210,7 @@ public sealed partial class ImConnection
                 await _services.Node.DrainSettledAsync();
                 if (Session is not null)
                 {
-                    Post(OutboundFrame.Message(Cmd.Kick, 0, new Kick { Code = farewell, Errmsg = ResultCode.Message(farewell) }));
+                    PostKick(farewell);
                 }
             }
 
