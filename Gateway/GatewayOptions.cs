@@ -53,6 +53,13 @@ public sealed class GatewayOptions
     /// </summary>
     public TimeSpan StalledReaderTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long a push from a grain in another silo waits for the one that grain made before it (which the runtime
+    /// may deliver later) before it is delivered anyway: the earlier one was lost with a failed silo. Checked on each
+    /// sweep, so the wait is this to this plus <see cref="SweepInterval"/>.
+    /// </summary>
+    public TimeSpan PushGapWait { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Sustained requests per second per connection; beyond that: 10023.</summary>
     [Range(1, 1_000_000)]
     public int RequestsPerSecond { get; set; } = 200;

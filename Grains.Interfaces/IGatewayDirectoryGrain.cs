@@ -12,4 +12,8 @@ public interface IGatewayDirectoryGrain : IGrainWithIntegerKey
 
     [Alias("GetNodes")]
     Task<IReadOnlyList<NodeRef>> GetNodes();
+
+    /// <summary>A node that stops leaves the list at once (nodes of dead silos are dropped anyway).</summary>
+    [Alias("Unregister")]
+    Task Unregister(uint nid);
 }

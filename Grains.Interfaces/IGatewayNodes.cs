@@ -8,4 +8,7 @@ public interface IGatewayNodes
 {
     /// <summary>The in-process node when <paramref name="nid"/> is this process's, else <paramref name="reference"/>.</summary>
     IGatewayNode Resolve(IGatewayNode reference, uint nid);
+
+    /// <summary>Whether node <paramref name="nid"/> runs in this process (calls to it are direct, and keep their order).</summary>
+    bool IsLocal(uint nid);
 }

@@ -27,9 +27,13 @@ public interface IGroupGrain : IGrainWithIntegerKey
     [Alias("Invite")]
     Task<uint> Invite(ulong inviter, ulong invitee, byte[] inviteBody);
 
-    /// <summary>Stores the message once in the log (once per (uid, serial)) and delivers it to the online members.</summary>
-    [Alias("Chat")]
-    Task<GroupChatResult> Chat(ulong uid, ulong serial, SessionAddress source, [Immutable] byte[] body);
+    /// <summary>
+    /// Stores the message once in the log (once per (uid, serial)) and delivers it to the online members. Interleaves:
+    /// consecutive messages are committed together, each started in the order its connection sent it.
+    /// </summary>
+    [AlwaysInterleave]
+    [Alias("Chat.v2")]
+    Task<GroupChatResult> Chat(ulong uid, ulong serial, SessionAddress source, [Immutable] byte[] body, CallOrder order);
 
     /// <summary>An owner or manager acts on a member; the rank rules decide.</summary>
     [Alias("Moderate")]

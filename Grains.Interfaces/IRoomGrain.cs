@@ -32,9 +32,13 @@ public interface IRoomGrain : IGrainWithIntegerKey
     [Alias("Kick")]
     Task<uint> Kick(ulong caller, ulong target);
 
-    /// <summary>Delivers ROOM-CHAT to the sender's bucket; returns the code and the bucket.</summary>
-    [Alias("Chat")]
-    Task<(uint Code, uint Bucket)> Chat(SessionAddress session, [Immutable] byte[] body);
+    /// <summary>
+    /// Delivers ROOM-CHAT to the sender's bucket; returns the code and the bucket. Interleaves: a message waiting for
+    /// the one its connection sent before it must not block that one.
+    /// </summary>
+    [AlwaysInterleave]
+    [Alias("Chat.v2")]
+    Task<(uint Code, uint Bucket)> Chat(SessionAddress session, [Immutable] byte[] body, CallOrder order);
 
     /// <summary>
     /// ROOM-BC to every bucket; kept for <paramref name="expireSeconds"/> and replayed to joiners. From the owner, a

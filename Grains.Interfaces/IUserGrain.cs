@@ -26,11 +26,11 @@ public interface IUserGrain : IGrainWithIntegerKey
     /// Receiver side of CHAT from <paramref name="orig"/>: refuses if blacklisted; otherwise stores the message in
     /// this inbox (not when the sender is gagged here) and in the sender's, in one commit (once per (orig, serial)
     /// when serial is non-zero), and pushes it to this user's sessions. Interleaves: consecutive messages are
-    /// committed together, each in the order it arrived.
+    /// committed together, each started in the order its sender's connection sent it (<paramref name="order"/>).
     /// </summary>
     [AlwaysInterleave]
-    [Alias("ReceiveChat")]
-    Task<ChatDelivery> ReceiveChat(ulong orig, ulong serial, [Immutable] byte[] chatBody);
+    [Alias("ReceiveChat.v2")]
+    Task<ChatDelivery> ReceiveChat(ulong orig, ulong serial, [Immutable] byte[] chatBody, CallOrder order);
 
     /// <summary>
     /// Sender side of CHAT, after the commit: the message is at <paramref name="seq"/> in this inbox; it is pushed to

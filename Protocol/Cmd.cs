@@ -1,6 +1,6 @@
 namespace OrleansIm.Protocol;
 
-/// <summary>Command ids carried in the frame header's <c>type</c> field (PROTOCOL.md section 3). Fixed by the product.</summary>
+/// <summary>Command ids carried in the frame header's <c>type</c> field (docs/protocol.md, "Commands"). Fixed by the product.</summary>
 public static class Cmd
 {
     public const uint Online = 0x0101;

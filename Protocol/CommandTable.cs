@@ -3,7 +3,7 @@ using OrleansIm.Protocol.Messages;
 
 namespace OrleansIm.Protocol;
 
-/// <summary>Every command of PROTOCOL.md section 3 with its body type.</summary>
+/// <summary>Every command of the protocol (docs/protocol.md, "Commands") with its body type.</summary>
 public static class CommandTable
 {
     private const Direction C2S = Direction.ClientToServer;

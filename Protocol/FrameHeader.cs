@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 
 namespace OrleansIm.Protocol;
 
-/// <summary>The 36-byte big-endian frame header (PROTOCOL.md section 1).</summary>
+/// <summary>The 36-byte big-endian frame header (docs/protocol.md, "Framing").</summary>
 public readonly record struct FrameHeader(uint Type, uint Flag, uint Length, ulong Sid, uint Nid, ulong Serial)
 {
     /// <summary>Size of the header on the wire, in bytes.</summary>

@@ -1,6 +1,6 @@
 namespace OrleansIm.Protocol;
 
-/// <summary>Reply codes (PROTOCOL.md section 2): 1xxxx system, 2xxxx service. 0 is success.</summary>
+/// <summary>Reply codes (docs/protocol.md, "Replies and codes"): 1xxxx system, 2xxxx service. 0 is success.</summary>
 public static class ResultCode
 {
     public const uint Ok = 0;

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Orleans.Configuration;
+using OrleansIm.Grains.Ordering;
 using GatewayOptions = OrleansIm.Gateway.GatewayOptions;
 using OrleansIm.Gateway;
 using OrleansIm.Gateway.Transport;
@@ -61,6 +62,8 @@ public static partial class ImHost
         builder.Services.AddOptions<RoomOptions>().Bind(builder.Configuration.GetSection(RoomOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<GroupOptions>().Bind(builder.Configuration.GetSection(GroupOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<MessageStoreOptions>().Bind(builder.Configuration.GetSection(MessageStoreOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<OrderingOptions>().Bind(builder.Configuration.GetSection(OrderingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<SenderFloors>();
         if (durable)
         {
             // Registered before the silo so that the schema exists when the providers first read it.

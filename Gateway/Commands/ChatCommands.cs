@@ -17,13 +17,13 @@ public sealed class ChatCommands(GrainRefs refs, IOptions<GatewayOptions> option
 
     public void Register(CommandRouter router)
     {
-        router.On<Chat>(Cmd.Chat, Cmd.ChatAck, (r, code) => ChatAck(r, code, 0), OnChatAsync);
+        router.OnOrdered<Chat>(Cmd.Chat, Cmd.ChatAck, (r, code) => ChatAck(r, code, 0), OnChatAsync);
         router.On<ChatAck>(Cmd.ChatAck, 0, null, OnReceiverAck);
         router.On<AllocSeq>(Cmd.AllocSeq, Cmd.AllocSeqAck, (r, code) => AllocAck(r, 0, code), OnAllocSeqAsync);
         router.On<Sync>(Cmd.Sync, Cmd.SyncAck, (r, code) => SyncAck(r.Uid, code, 0, 0), OnSyncAsync);
     }
 
-    private async ValueTask OnChatAsync(ImConnection connection, FrameHeader header, Chat request)
+    private async ValueTask OnChatAsync(ImConnection connection, FrameHeader header, Chat request, CallOrder order)
     {
         var code = Identity.CheckPair(connection, request.Orig, request.Dest);
         if (code == ResultCode.Ok && Identity.TooLong(request.Text, _options.MaxTextBytes))
@@ -40,7 +40,7 @@ public sealed class ChatCommands(GrainRefs refs, IOptions<GatewayOptions> option
         // The header serial is the sender's message id: (orig, serial) is stored once, however often the client
         // retries. One call: the receiver's grain checks its lists and commits both inbox rows together.
         var body = request.ToByteArray();
-        var delivery = await User(request.Dest).ReceiveChat(request.Orig, header.Serial, body);
+        var delivery = await User(request.Dest).ReceiveChat(request.Orig, header.Serial, body, order);
         if (delivery.Code != ResultCode.Ok)
         {
             connection.Reply(header, Cmd.ChatAck, ChatAck(request, delivery.Code, 0));

@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using OrleansIm.Gateway.Pipeline;
 using OrleansIm.Gateway.Sessions;
+using OrleansIm.Grains.Interfaces;
 using OrleansIm.Protocol;
 
 namespace OrleansIm.Gateway.Commands;
@@ -33,7 +34,16 @@ public sealed partial class CommandRouter
     /// </summary>
     public void On<TRequest>(uint cmd, uint ackCmd, Func<TRequest, uint, IMessage>? errorAck, Func<ImConnection, FrameHeader, TRequest, ValueTask> handler)
         where TRequest : class, IMessage<TRequest>, new()
-        => _routes.Add(cmd, new MessageRoute<TRequest>(this, ackCmd, errorAck, handler));
+        => _routes.Add(cmd, new MessageRoute<TRequest>(this, ackCmd, errorAck, (c, h, r, _) => handler(c, h, r), ordered: false));
+
+    /// <summary>
+    /// Registers a command whose consecutive requests in one lane are issued back to back, without waiting for each
+    /// other's reply: its handler must make its one grain call, passing the <see cref="CallOrder"/> it is given,
+    /// before its first await, so that the target grain can start the requests in the order they were sent.
+    /// </summary>
+    public void OnOrdered<TRequest>(uint cmd, uint ackCmd, Func<TRequest, uint, IMessage>? errorAck, Func<ImConnection, FrameHeader, TRequest, CallOrder, ValueTask> handler)
+        where TRequest : class, IMessage<TRequest>, new()
+        => _routes.Add(cmd, new MessageRoute<TRequest>(this, ackCmd, errorAck, handler, ordered: true));
 
     /// <summary>Registers a command without a body (any body sent is ignored).</summary>
     public void OnEmpty(uint cmd, Func<ImConnection, FrameHeader, ValueTask> handler)
@@ -41,7 +51,7 @@ public sealed partial class CommandRouter
 
     /// <summary>Runs a request at once (the login gate, ONLINE, OFFLINE): the caller awaits it before reading on.</summary>
     public ValueTask DispatchAsync(ImConnection connection, in Frame frame) =>
-        Prepare(connection, frame) is { } request ? request.RunAsync() : default;
+        Prepare(connection, frame) is { } request ? request.RunAsync(CallOrder.None) : default;
 
     /// <summary>
     /// Checks and parses a frame. Null when it was answered right away (refused, malformed, rate limited, before
@@ -88,7 +98,7 @@ public sealed partial class CommandRouter
 
         private sealed class Request(EmptyRoute route, ImConnection connection, FrameHeader header) : PendingRequest(Lane.Self, 0)
         {
-            public override ValueTask RunAsync() => route.Run(connection, header);
+            public override ValueTask RunAsync(CallOrder order) => route.Run(connection, header);
         }
 
         private async ValueTask Run(ImConnection connection, FrameHeader header)
@@ -115,7 +125,8 @@ public sealed partial class CommandRouter
         CommandRouter router,
         uint ackCmd,
         Func<TRequest, uint, IMessage>? errorAck,
-        Func<ImConnection, FrameHeader, TRequest, ValueTask> handler) : Route
+        Func<ImConnection, FrameHeader, TRequest, CallOrder, ValueTask> handler,
+        bool ordered) : Route
         where TRequest : class, IMessage<TRequest>, new()
     {
         private static readonly MessageParser<TRequest> Parser = new(() => new TRequest());
@@ -151,10 +162,12 @@ public sealed partial class CommandRouter
         }
 
         private sealed class Request(MessageRoute<TRequest> route, ImConnection connection, FrameHeader header, TRequest request)
-            : PendingRequest(RequestLanes.Of(request), RequestLanes.IsStreamable(request) ? header.Type : 0)
+            : PendingRequest(RequestLanes.Of(request), route._ordered ? header.Type : 0)
         {
-            public override ValueTask RunAsync() => route.Run(connection, header, request);
+            public override ValueTask RunAsync(CallOrder order) => route.Run(connection, header, request, order);
         }
+
+        private readonly bool _ordered = ordered;
 
         private void Refuse(ImConnection connection, in FrameHeader header, TRequest request, uint code)
         {
@@ -169,12 +182,12 @@ public sealed partial class CommandRouter
             }
         }
 
-        private async ValueTask Run(ImConnection connection, FrameHeader header, TRequest request)
+        private async ValueTask Run(ImConnection connection, FrameHeader header, TRequest request, CallOrder order)
         {
             var started = router._metrics.SampleRequest() ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
             try
             {
-                await handler(connection, header, request);
+                await handler(connection, header, request, order);
                 if (started != 0)
                 {
                     router._metrics.Handled(header.Type, started);

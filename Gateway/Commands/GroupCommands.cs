@@ -18,7 +18,7 @@ public sealed class GroupCommands(IGrainFactory grains, GrainRefs refs, GatewayN
     public void Register(CommandRouter router)
     {
         router.On<GroupCreat>(Cmd.GroupCreat, Cmd.GroupCreatAck, (_, code) => CodeAck<GroupCreatAck>.Create(code), OnCreateAsync);
-        router.On<GroupChat>(Cmd.GroupChat, Cmd.GroupChatAck, (_, code) => CodeAck<GroupChatAck>.Create(code), OnChatAsync);
+        router.OnOrdered<GroupChat>(Cmd.GroupChat, Cmd.GroupChatAck, (_, code) => CodeAck<GroupChatAck>.Create(code), OnChatAsync);
         router.On<GroupUsrList>(Cmd.GroupUsrList, Cmd.GroupUsrListAck, (r, code) => ListAck(r.Gid, code, "[]", 0), OnListAsync);
         OnSelf<GroupDimiss, GroupDimissAck>(router, Cmd.GroupDimiss, r => (r.Uid, r.Gid), (g, r) => g.Dismiss(r.Uid));
         OnSelf<GroupJoin, GroupJoinAck>(router, Cmd.GroupJoin, r => (r.Uid, r.Gid), (g, r) => g.Join(r.Uid));
@@ -67,7 +67,7 @@ public sealed class GroupCommands(IGrainFactory grains, GrainRefs refs, GatewayN
         connection.Reply(header, Cmd.GroupCreatAck, ack);
     }
 
-    private async ValueTask OnChatAsync(ImConnection connection, FrameHeader header, GroupChat request)
+    private async ValueTask OnChatAsync(ImConnection connection, FrameHeader header, GroupChat request, CallOrder order)
     {
         var code = Identity.CheckSelf(connection, request.Uid);
         if (code == ResultCode.Ok && (request.Gid == 0 || Identity.TooLong(request.Text, _options.MaxTextBytes)))
@@ -78,7 +78,7 @@ public sealed class GroupCommands(IGrainFactory grains, GrainRefs refs, GatewayN
         var ack = CodeAck<GroupChatAck>.Create(code);
         if (code == ResultCode.Ok)
         {
-            var result = await Group(request.Gid).Chat(request.Uid, header.Serial, node.AddressOf(connection), request.ToByteArray());
+            var result = await Group(request.Gid).Chat(request.Uid, header.Serial, node.AddressOf(connection), request.ToByteArray(), order);
             ack = CodeAck<GroupChatAck>.Create(result.Code);
             if (result.Code == ResultCode.Ok)
             {

@@ -3,7 +3,7 @@ using OrleansIm.Protocol;
 
 namespace OrleansIm.Gateway.Commands;
 
-/// <summary>The identity rules every request body is checked against (PROTOCOL.md section 3).</summary>
+/// <summary>The identity rules every request body is checked against (docs/protocol.md, "Commands").</summary>
 public static class Identity
 {
     /// <summary>0, or the refusal code: 10005 when <paramref name="self"/> is not the logged-in user, 20007 for a zero id.</summary>

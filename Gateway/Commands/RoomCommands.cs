@@ -23,7 +23,7 @@ public sealed class RoomCommands(IGrainFactory grains, GrainRefs refs, GatewayNo
         router.On<RoomJoin>(Cmd.RoomJoin, Cmd.RoomJoinAck, (r, code) => JoinAck(r.Uid, r.Rid, 0, code), OnJoinAsync);
         router.On<RoomQuit>(Cmd.RoomQuit, Cmd.RoomQuitAck, (r, code) => QuitAck(r.Uid, r.Rid, code), OnQuitAsync);
         router.On<RoomKick>(Cmd.RoomKick, Cmd.RoomKickAck, (r, code) => KickAck(r.Uid, r.Rid, code), OnKickAsync);
-        router.On<RoomChat>(Cmd.RoomChat, Cmd.RoomChatAck, (r, code) => ChatAck(r, 0, code), OnChatAsync);
+        router.OnOrdered<RoomChat>(Cmd.RoomChat, Cmd.RoomChatAck, (r, code) => ChatAck(r, 0, code), OnChatAsync);
         router.On<RoomBc>(Cmd.RoomBc, Cmd.RoomBcAck, (r, code) => BcAck(r.Rid, code), OnBroadcastAsync);
         router.On<RoomUsrNum>(Cmd.RoomUsrNum, Cmd.RoomUsrNumAck, (r, code) => NumAck(r.Rid, 0, code), OnCountAsync);
     }
@@ -110,7 +110,7 @@ public sealed class RoomCommands(IGrainFactory grains, GrainRefs refs, GatewayNo
         connection.Reply(header, Cmd.RoomKickAck, KickAck(request.Uid, request.Rid, code));
     }
 
-    private async ValueTask OnChatAsync(ImConnection connection, FrameHeader header, RoomChat request)
+    private async ValueTask OnChatAsync(ImConnection connection, FrameHeader header, RoomChat request, CallOrder order)
     {
         var code = Identity.CheckSelfAndId(connection, request.Uid, request.Rid);
         if (code == ResultCode.Ok && Identity.TooLong(request.Text, _options.MaxTextBytes))
@@ -121,7 +121,7 @@ public sealed class RoomCommands(IGrainFactory grains, GrainRefs refs, GatewayNo
         uint bucket = 0;
         if (code == ResultCode.Ok)
         {
-            (code, bucket) = await Room(request.Rid).Chat(node.AddressOf(connection), request.ToByteArray());
+            (code, bucket) = await Room(request.Rid).Chat(node.AddressOf(connection), request.ToByteArray(), order);
         }
 
         connection.Reply(header, Cmd.RoomChatAck, ChatAck(request, bucket, code));

@@ -12,6 +12,12 @@ internal sealed class LaneQueue
 
     public bool IsIdle => _running == 0 && (_waiting is null || _waiting.Count == 0);
 
+    /// <summary>Ordered requests of this lane running now (all of one command: a run of them is issued together).</summary>
+    public int OrderedRunning { get; set; }
+
+    /// <summary>The index of the last ordered request issued in this lane: the predecessor of the next one while it runs.</summary>
+    public ulong LastOrderedIndex { get; set; }
+
     /// <summary>True if <paramref name="request"/> may start now (and counts it as running); else it waits.</summary>
     public bool TryStart(PendingRequest request)
     {

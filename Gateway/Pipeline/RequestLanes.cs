@@ -4,8 +4,8 @@ using OrleansIm.Protocol.Messages;
 namespace OrleansIm.Gateway.Pipeline;
 
 /// <summary>
-/// Which lane a parsed request belongs to, and whether consecutive requests of its kind in that lane may be issued
-/// back to back (they reach the target grain in order without waiting for each other's reply).
+/// Which lane a parsed request belongs to. Whether consecutive requests of a command may be issued back to back is
+/// declared where its handler is registered (<c>CommandRouter.OnOrdered</c>).
 /// </summary>
 public static class RequestLanes
 {
@@ -47,10 +47,4 @@ public static class RequestLanes
         RoomUsrNum r => Lane.Room(r.Rid),
         _ => Lane.Self,
     };
-
-    /// <summary>
-    /// True for the messages whose handler makes its one grain call before its first await: a run of them in one
-    /// lane is issued in send order without waiting for replies, and the grain sees them in that order.
-    /// </summary>
-    public static bool IsStreamable(IMessage request) => request is Chat or GroupChat or RoomChat;
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OrleansIm.Grains.Interfaces;
 
 namespace OrleansIm.Gateway.Pipeline;
 
@@ -9,9 +10,12 @@ namespace OrleansIm.Gateway.Pipeline;
 /// </summary>
 /// <remarks>
 /// The lock is held while a request is issued (its handler runs up to its first await), so a request started by a
-/// completion and one submitted by the read loop can never overtake each other in one lane.
+/// completion and one submitted by the read loop can never overtake each other in one lane. A run of ordered
+/// requests (<c>CommandRouter.OnOrdered</c>) is issued without waiting for replies; each carries a
+/// <see cref="CallOrder"/> (its index, its predecessor in the lane, the lowest index still running) with which the
+/// target grain starts them in send order, however the runtime delivers them.
 /// </remarks>
-public sealed partial class RequestPipeline(int maxInFlight, ILogger logger)
+public sealed partial class RequestPipeline(int maxInFlight, uint nid, long connectionId, ILogger logger)
 {
     private readonly Lock _lock = new();
     private Dictionary<Lane, LaneQueue>? _lanes;
@@ -19,9 +23,23 @@ public sealed partial class RequestPipeline(int maxInFlight, ILogger logger)
     private int _inFlight;
     private TaskCompletionSource? _waiter;
     private int _waitingFor;
+    private ulong _lastIndex;
+    private Queue<PendingRequest>? _ordered;
 
     /// <summary>Requests admitted and not yet finished.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>The lowest index of the ordered requests still running; every lower one finished.</summary>
+    public ulong Floor
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return FloorLocked();
+            }
+        }
+    }
 
     /// <summary>Completes when a new request may be admitted.</summary>
     public ValueTask WaitForSlotAsync(CancellationToken cancellationToken) => WaitUntilAtMost(maxInFlight - 1, cancellationToken);
@@ -46,7 +64,7 @@ public sealed partial class RequestPipeline(int maxInFlight, ILogger logger)
 
             if (lane.TryStart(request))
             {
-                Run(request);
+                Run(lane, request);
             }
         }
     }
@@ -70,9 +88,14 @@ public sealed partial class RequestPipeline(int maxInFlight, ILogger logger)
     }
 
     // Called with the lock held.
-    private void Run(PendingRequest request)
+    private void Run(LaneQueue lane, PendingRequest request)
     {
-        var running = request.RunAsync();
+        if (request.StreamCmd != 0)
+        {
+            Number(lane, request);
+        }
+
+        var running = request.RunAsync(request.Order);
         if (running.IsCompleted)
         {
             Observe(running);
@@ -122,11 +145,43 @@ public sealed partial class RequestPipeline(int maxInFlight, ILogger logger)
         }
     }
 
+    // Called with the lock held: the request's place among the ordered requests of the connection.
+    private void Number(LaneQueue lane, PendingRequest request)
+    {
+        // Taken before this one is counted: the lowest still running, or this index if none is.
+        var floor = FloorLocked();
+        var index = ++_lastIndex;
+        var after = lane.OrderedRunning > 0 ? lane.LastOrderedIndex : 0;
+        request.Order = new CallOrder(nid, connectionId, index, after, floor);
+        lane.OrderedRunning++;
+        lane.LastOrderedIndex = index;
+        (_ordered ??= new Queue<PendingRequest>()).Enqueue(request);
+    }
+
+    private ulong FloorLocked()
+    {
+        while (_ordered is not null && _ordered.TryPeek(out var oldest) && oldest.Finished)
+        {
+            _ordered.Dequeue();
+        }
+
+        return _ordered is not null && _ordered.TryPeek(out var running) ? running.Order.Index : _lastIndex + 1;
+    }
+
     // Called with the lock held.
     private void Finish(PendingRequest request)
     {
         _inFlight--;
         var lane = _lanes![request.Lane];
+        if (request.Order.Index != 0)
+        {
+            request.Finished = true;
+            lane.OrderedRunning--;
+
+            // Lets go of the finished ones at the head (a quiet connection keeps none of its burst).
+            FloorLocked();
+        }
+
         var startable = lane.Finish();
         if (lane.IsIdle)
         {
@@ -144,7 +199,7 @@ public sealed partial class RequestPipeline(int maxInFlight, ILogger logger)
         {
             foreach (var next in startable)
             {
-                Run(next);
+                Run(lane, next);
             }
         }
     }

@@ -20,7 +20,13 @@ public sealed partial class GatewayNode
         return Task.CompletedTask;
     }
 
-    public Task Deliver(byte[] frame, long[] connectionIds, uint pushClass)
+    public Task Deliver(byte[] frame, long[] connectionIds, uint pushClass, PushOrder order)
+    {
+        _pushes.Accept(order, (this, frame, connectionIds, pushClass), static s => s.Item1.DeliverNow(s.frame, s.connectionIds, s.pushClass));
+        return Task.CompletedTask;
+    }
+
+    private void DeliverNow(byte[] frame, long[] connectionIds, uint pushClass)
     {
         var shared = OutboundFrame.Shared(frame);
         foreach (var id in connectionIds)
@@ -30,11 +36,15 @@ public sealed partial class GatewayNode
                 connection.Post(shared);
             }
         }
+    }
 
+    public Task DeliverToUsers(byte[] frame, ulong[] uids, long exceptConnectionId, PushOrder order)
+    {
+        _pushes.Accept(order, (this, frame, uids, exceptConnectionId), static s => s.Item1.DeliverToUsersNow(s.frame, s.uids, s.exceptConnectionId));
         return Task.CompletedTask;
     }
 
-    public Task DeliverToUsers(byte[] frame, ulong[] uids, long exceptConnectionId)
+    private void DeliverToUsersNow(byte[] frame, ulong[] uids, long exceptConnectionId)
     {
         var shared = OutboundFrame.Shared(frame);
         foreach (var uid in uids)
@@ -50,8 +60,6 @@ public sealed partial class GatewayNode
                 }
             }
         }
-
-        return Task.CompletedTask;
     }
 
     public void JoinRoomLocally(ulong rid, ImConnection connection, uint bucket)
@@ -77,7 +85,14 @@ public sealed partial class GatewayNode
         }
     }
 
-    public Task DeliverToRoom(ulong rid, uint bucket, byte[] frame, long exceptConnectionId, uint pushClass)
+    public Task DeliverToRoom(ulong rid, uint bucket, byte[] frame, long exceptConnectionId, uint pushClass, PushOrder order)
+    {
+        _pushes.Accept(order, (this, rid, bucket, frame, exceptConnectionId, pushClass),
+            static s => s.Item1.DeliverToRoomNow(s.rid, s.bucket, s.frame, s.exceptConnectionId, s.pushClass));
+        return Task.CompletedTask;
+    }
+
+    private void DeliverToRoomNow(ulong rid, uint bucket, byte[] frame, long exceptConnectionId, uint pushClass)
     {
         if (_rooms.TryGetValue(rid, out var members))
         {
@@ -90,11 +105,15 @@ public sealed partial class GatewayNode
                 }
             }
         }
+    }
 
+    public Task RemoveFromRoom(ulong rid, long[] connectionIds, byte[] frame, PushOrder order)
+    {
+        _pushes.Accept(order, (this, rid, connectionIds, frame), static s => s.Item1.RemoveFromRoomNow(s.rid, s.connectionIds, s.frame));
         return Task.CompletedTask;
     }
 
-    public Task RemoveFromRoom(ulong rid, long[] connectionIds, byte[] frame)
+    private void RemoveFromRoomNow(ulong rid, long[] connectionIds, byte[] frame)
     {
         var shared = OutboundFrame.Shared(frame);
         foreach (var id in connectionIds)
@@ -105,8 +124,6 @@ public sealed partial class GatewayNode
                 connection.Post(shared);
             }
         }
-
-        return Task.CompletedTask;
     }
 
     public Task<ulong[]> FindLocalUsers(ulong[] uids) =>

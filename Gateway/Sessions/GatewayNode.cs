@@ -25,6 +25,7 @@ public sealed partial class GatewayNode(
     private readonly ConcurrentDictionary<ulong, ImConnection[]> _byUser = new();
     private readonly ConcurrentDictionary<ulong, ConcurrentDictionary<long, (ImConnection Connection, uint Bucket)>> _rooms = new();
     private readonly GatewayOptions _options = options.Value;
+    private readonly PushSequencer _pushes = new(time, options.Value.PushGapWait);
     private const int MaxReRegisterAttempts = 6;
     private long _lastConnectionId;
     private ITimer? _sweep;
@@ -148,6 +149,16 @@ public sealed partial class GatewayNode(
         {
             connection.Close();
         }
+
+        try
+        {
+            await grains.GetGrain<IGatewayDirectoryGrain>(0).Unregister(Nid).WaitAsync(_options.DrainTimeout, time, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The directory drops the nodes of dead silos by itself once this silo has left.
+            LogDirectoryUnregisterFailed(logger, ex, Nid);
+        }
     }
 
     public void Dispose()
@@ -218,6 +229,9 @@ public sealed partial class GatewayNode(
         }
     }
 
+    public Task<ulong> GetStreamFloor(long connectionId) =>
+        Task.FromResult(_connections.TryGetValue(connectionId, out var connection) ? connection.OrderedFloor : ulong.MaxValue);
+
     public Task Kick(long connectionId, uint code)
     {
         if (_connections.TryGetValue(connectionId, out var connection))
@@ -230,6 +244,7 @@ public sealed partial class GatewayNode(
 
     private void Sweep()
     {
+        _pushes.Sweep();
         var now = time.GetTimestamp();
         foreach (var connection in _connections.Values)
         {
@@ -254,6 +269,9 @@ public sealed partial class GatewayNode(
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Gateway node {Nid}: registering in the gateway directory failed")]
     private static partial void LogDirectoryRegisterFailed(ILogger logger, Exception ex, uint nid);
+
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Information, Message = "Gateway node {Nid}: leaving the gateway directory failed")]
+    private static partial void LogDirectoryUnregisterFailed(ILogger logger, Exception ex, uint nid);
 
     [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Gateway node {Nid}: reporting to the node directory failed")]
     private static partial void LogReportFailed(ILogger logger, Exception ex, uint nid);

@@ -72,6 +72,9 @@ public sealed partial class ImConnection
 
     public bool IsClosing => _closing.IsCancellationRequested;
 
+    /// <summary>The lowest index of this connection's ordered requests still running (<see cref="RequestPipeline.Floor"/>).</summary>
+    public ulong OrderedFloor => Volatile.Read(ref _pipeline)?.Floor ?? ulong.MaxValue;
+
     /// <summary>Binds the connection to a session; called once, by ONLINE.</summary>
     public void BeginSession(ConnectionSession session) => Volatile.Write(ref _session, session);
 
@@ -262,7 +265,7 @@ public sealed partial class ImConnection
                         }
 
                         // Made on the first request after login: an idle session never needs one.
-                        var pipeline = _pipeline ??= new RequestPipeline(_services.Options.MaxRequestsInFlight, _services.Logger);
+                        var pipeline = _pipeline ??= new RequestPipeline(_services.Options.MaxRequestsInFlight, _services.Node.Nid, Id, _services.Logger);
                         if (pipeline.InFlight >= _services.Options.MaxRequestsInFlight)
                         {
                             // Not reading on is the back-pressure: the client's socket fills and its sends block.

@@ -6,4 +6,6 @@ namespace OrleansIm.Gateway.Sessions;
 public sealed class LocalGatewayNodes(GatewayNode node) : IGatewayNodes
 {
     public IGatewayNode Resolve(IGatewayNode reference, uint nid) => nid == node.Nid ? node : reference;
+
+    public bool IsLocal(uint nid) => nid == node.Nid;
 }

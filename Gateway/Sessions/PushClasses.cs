@@ -2,7 +2,7 @@ using OrleansIm.Protocol;
 
 namespace OrleansIm.Gateway.Sessions;
 
-/// <summary>The optional push classes a session turns on with SUB (PROTOCOL.md 3.1), as bits of a mask.</summary>
+/// <summary>The optional push classes a session turns on with SUB (docs/protocol.md, "SUB"), as bits of a mask.</summary>
 public static class PushClasses
 {
     /// <summary>The bit of an optional class, or 0 when <paramref name="cmd"/> is not one.</summary>

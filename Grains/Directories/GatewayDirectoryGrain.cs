@@ -17,6 +17,12 @@ public sealed class GatewayDirectoryGrain(IClusterMembershipService membership) 
         return Task.CompletedTask;
     }
 
+    public Task Unregister(uint nid)
+    {
+        _nodes.Remove(nid);
+        return Task.CompletedTask;
+    }
+
     public Task<IReadOnlyList<NodeRef>> GetNodes()
     {
         var snapshot = membership.CurrentSnapshot;

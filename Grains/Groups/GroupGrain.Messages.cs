@@ -1,5 +1,6 @@
 using System.Text.Json;
 using OrleansIm.Grains.Interfaces;
+using OrleansIm.Grains.Ordering;
 using OrleansIm.Grains.Storage;
 using OrleansIm.Protocol;
 
@@ -8,8 +9,16 @@ namespace OrleansIm.Grains.Groups;
 /// <summary>GROUP-CHAT, the log as SYNC reads it, and GROUP-USR-LIST.</summary>
 public sealed partial class GroupGrain
 {
-    public async Task<GroupChatResult> Chat(ulong uid, ulong serial, SessionAddress source, byte[] body)
+    private CallSequencer? _order;
+
+    public async Task<GroupChatResult> Chat(ulong uid, ulong serial, SessionAddress source, byte[] body, CallOrder order)
     {
+        if (order.Index != 0 && (_order ??= new CallSequencer(this, floors, ordering.Value)).Enter(order) is { } turn)
+        {
+            await turn;
+            _order.Resume(order);
+        }
+
         var refusal = !S.Exists ? ResultCode.NotFound
             : !S.Members.Contains(uid) ? ResultCode.NotMember
             : S.Gagged.Contains(uid) ? ResultCode.Gagged
@@ -19,14 +28,10 @@ public sealed partial class GroupGrain
             return new GroupChatResult(refusal, 0);
         }
 
-        // Stored once per (uid, serial): a retry gets the first seq back and is not delivered again.
-        var appended = await store.AppendAsync(new LogAppend(LogKind.Group, Gid, _head + 1, Cmd.GroupChat, uid, serial, body));
-        if (appended.Inserted)
-        {
-            _head = appended.Seq;
-            Deliver(FrameWriter.EncodeRaw(Cmd.GroupChat, FrameHeader.FlagSystem, 0, 0, appended.Seq, body), except: source);
-        }
-
+        // The store numbers a log's appends in the order they are made: the message takes its seq here, before the
+        // commit, so the messages that follow it are appended meanwhile and committed with it. Stored once per
+        // (uid, serial): a retry gets the first seq back and is not delivered again.
+        var appended = await AppendAsync(Cmd.GroupChat, uid, serial, body, source);
         return new GroupChatResult(ResultCode.Ok, appended.Seq);
     }
 

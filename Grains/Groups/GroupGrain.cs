@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansIm.Grains.Interfaces;
+using OrleansIm.Grains.Ordering;
 using OrleansIm.Grains.Storage;
 using OrleansIm.Protocol;
 using OrleansIm.Protocol.Messages;
@@ -18,11 +19,16 @@ public sealed partial class GroupGrain(
     IOptions<GroupOptions> options,
     IClusterMembershipService membership,
     IGatewayNodes nodes,
+    SenderFloors floors,
+    IOptions<OrderingOptions> ordering,
+    TimeProvider time,
     ILogger<GroupGrain> logger) : Grain, IGroupGrain
 {
     private readonly Dictionary<uint, (NodeRef Node, HashSet<ulong> Uids)> _online = [];
     private readonly GroupOptions _options = options.Value;
     private ulong _head;
+    private IssueOrder<LogDelivery>? _deliveries;
+    private NodePushOrder? _pushOrder;
 
     private ulong Gid => (ulong)this.GetPrimaryKeyLong();
 
@@ -110,7 +116,7 @@ public sealed partial class GroupGrain(
             }
 
             var skip = except is not null && except.Nid == nid ? except.ConnectionId : 0;
-            nodes.Resolve(entry.Node.Node, nid).DeliverToUsers(frame, [.. entry.Uids], skip).Ignore();
+            nodes.Resolve(entry.Node.Node, nid).DeliverToUsers(frame, [.. entry.Uids], skip, (_pushOrder ??= new NodePushOrder(nodes, time)).Next(nid)).Ignore();
         }
     }
 
@@ -119,10 +125,39 @@ public sealed partial class GroupGrain(
     {
         // Every GROUP-*-NTC has the layout {1 uid, 2 gid}.
         var body = Google.Protobuf.MessageExtensions.ToByteArray(new GroupJoinNtc { Uid = uid, Gid = Gid });
-        var appended = await store.AppendAsync(new LogAppend(LogKind.Group, Gid, _head + 1, cmd, 0, 0, body));
-        _head = appended.Seq;
-        Deliver(FrameWriter.EncodeRaw(cmd, FrameHeader.FlagSystem, 0, 0, appended.Seq, body));
+        await AppendAsync(cmd, 0, 0, body, except: null);
     }
+
+    /// <summary>
+    /// Appends to the log: the store numbers the entries in the order of these calls, and a new entry is delivered
+    /// after the entries appended before it, whatever order their commits are learnt in.
+    /// </summary>
+    private async Task<AppendResult> AppendAsync(uint cmd, ulong orig, ulong serial, byte[] body, SessionAddress? except)
+    {
+        var deliveries = _deliveries ??= new IssueOrder<LogDelivery>(d => Deliver(d.Frame, d.Except));
+        var ticket = deliveries.Issue();
+        AppendResult appended;
+        try
+        {
+            appended = await store.AppendAsync(new LogAppend(LogKind.Group, Gid, cmd, orig, serial, body));
+        }
+        catch
+        {
+            deliveries.Abandon(ticket);
+            throw;
+        }
+
+        if (appended.Inserted)
+        {
+            _head = Math.Max(_head, appended.Seq);
+        }
+
+        deliveries.Complete(ticket, appended.Inserted ? new LogDelivery(FrameWriter.EncodeRaw(cmd, FrameHeader.FlagSystem, 0, 0, appended.Seq, body), except) : null);
+        return appended;
+    }
+
+    /// <summary>A log entry's frame for the online members (but <see cref="Except"/>) once it is its turn.</summary>
+    private readonly record struct LogDelivery(byte[] Frame, SessionAddress? Except);
 
     private Task ChangeStateAsync(Action<GroupState> change) => state.ChangeAsync(change);
 

@@ -1,4 +1,5 @@
 using OrleansIm.Grains.Interfaces;
+using OrleansIm.Grains.Ordering;
 using OrleansIm.Protocol;
 using OrleansIm.Protocol.Messages;
 
@@ -148,20 +149,40 @@ public sealed partial class RoomGrain
         return ResultCode.Ok;
     }
 
-    public Task<(uint Code, uint Bucket)> Chat(SessionAddress session, byte[] body)
+    private CallSequencer? _order;
+
+    public Task<(uint Code, uint Bucket)> Chat(SessionAddress session, byte[] body, CallOrder order)
+    {
+        // Delivered as it starts: a message must start in the order its connection sent it.
+        if (order.Index != 0 && (_order ??= new CallSequencer(this, floors, ordering.Value)).Enter(order) is { } turn)
+        {
+            return ChatAfterAsync(turn, session, body, order);
+        }
+
+        return Task.FromResult(DeliverChat(session, body));
+    }
+
+    private async Task<(uint Code, uint Bucket)> ChatAfterAsync(Task turn, SessionAddress session, byte[] body, CallOrder order)
+    {
+        await turn;
+        _order!.Resume(order);
+        return DeliverChat(session, body);
+    }
+
+    private (uint Code, uint Bucket) DeliverChat(SessionAddress session, byte[] body)
     {
         if (!S.Exists)
         {
-            return Task.FromResult((ResultCode.NotFound, 0u));
+            return (ResultCode.NotFound, 0u);
         }
 
         if (!_sessions.TryGetValue((session.Nid, session.ConnectionId), out var entry))
         {
-            return Task.FromResult((ResultCode.NotMember, 0u));
+            return (ResultCode.NotMember, 0u);
         }
 
         DeliverToRoom(entry.Bucket, FrameWriter.EncodeRaw(Cmd.RoomChat, FrameHeader.FlagSystem, 0, 0, 0, body), except: session);
-        return Task.FromResult((ResultCode.Ok, entry.Bucket));
+        return (ResultCode.Ok, entry.Bucket);
     }
 
     public Task<uint> Broadcast(ulong caller, bool asAdmin, byte[] body, uint expireSeconds)

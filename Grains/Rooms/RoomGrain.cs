@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using OrleansIm.Grains.Interfaces;
+using OrleansIm.Grains.Ordering;
 using OrleansIm.Protocol;
 using OrleansIm.Protocol.Messages;
 
@@ -16,6 +17,8 @@ public sealed partial class RoomGrain(
     IOptions<RoomOptions> options,
     IClusterMembershipService membership,
     IGatewayNodes nodes,
+    SenderFloors floors,
+    IOptions<OrderingOptions> ordering,
     TimeProvider time) : Grain, IRoomGrain
 {
     // Membership lives only in memory, so the activation must outlive idle periods while anyone is in the room.
@@ -27,8 +30,12 @@ public sealed partial class RoomGrain(
     private readonly List<(DateTimeOffset Expires, byte[] Frame)> _broadcasts = [];
     private readonly RoomOptions _options = options.Value;
     private uint _lastPushedCount;
+    private NodePushOrder? _pushOrder;
 
     private ulong Rid => (ulong)this.GetPrimaryKeyLong();
+
+    /// <summary>The order of this activation's next push to node <paramref name="nid"/>.</summary>
+    private PushOrder NextPush(uint nid) => (_pushOrder ??= new NodePushOrder(nodes, time)).Next(nid);
 
     private RoomState S => state.State;
 
@@ -79,7 +86,7 @@ public sealed partial class RoomGrain(
             if (bucket == 0 || node.InBucket(bucket) > 0)
             {
                 var skip = except is not null && except.Nid == nid ? except.ConnectionId : 0;
-                nodes.Resolve(node.Address.Node, nid).DeliverToRoom(Rid, bucket, frame, skip, pushClass).Ignore();
+                nodes.Resolve(node.Address.Node, nid).DeliverToRoom(Rid, bucket, frame, skip, pushClass, NextPush(nid)).Ignore();
             }
         }
     }
@@ -147,7 +154,7 @@ public sealed partial class RoomGrain(
         {
             if (_nodes.TryGetValue(byNode.Key, out var node))
             {
-                nodes.Resolve(node.Address.Node, byNode.Key).RemoveFromRoom(Rid, [.. byNode.Select(k => k.Connection)], frame).Ignore();
+                nodes.Resolve(node.Address.Node, byNode.Key).RemoveFromRoom(Rid, [.. byNode.Select(k => k.Connection)], frame, NextPush(byNode.Key)).Ignore();
             }
 
             foreach (var key in byNode)

@@ -9,8 +9,9 @@ namespace OrleansIm.Grains.Storage;
 public interface IMessageStore
 {
     /// <summary>
-    /// Appends one entry to a group log at the seq the caller chose (the group grain is its log's only writer);
-    /// durable when the task completes. Concurrent appends are batched. Inboxes take <see cref="AppendInboxAsync"/>.
+    /// Appends one entry to a group log at its next seq; durable when the task completes. Appends to one log get seqs
+    /// in the order they were called, and a repeated (orig, serial) takes none. Concurrent appends are batched.
+    /// Inboxes take <see cref="AppendInboxAsync"/>.
     /// </summary>
     Task<AppendResult> AppendAsync(LogAppend entry, CancellationToken cancellationToken = default);
 

@@ -28,14 +28,9 @@ public sealed class InMemoryMessageStore : IMessageStore
                 return Task.FromResult(new AppendResult(false, earlier.Seq, earlier.MessageId));
             }
 
-            if (entry.Seq != log.Head + 1)
-            {
-                throw new InvalidOperationException($"{entry.Kind} {entry.Owner}: seq {entry.Seq} does not follow {log.Head}");
-            }
-
             var messageId = Interlocked.Increment(ref _lastMessageId);
-            log.Add(entry.Orig, entry.Serial, entry.Cmd, entry.Body, messageId);
-            return Task.FromResult(new AppendResult(true, entry.Seq, messageId));
+            var seq = log.Add(entry.Orig, entry.Serial, entry.Cmd, entry.Body, messageId);
+            return Task.FromResult(new AppendResult(true, seq, messageId));
         }
     }
 

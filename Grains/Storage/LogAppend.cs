@@ -1,8 +1,8 @@
 namespace OrleansIm.Grains.Storage;
 
 /// <summary>
-/// One entry to append to a group log (<see cref="Kind"/> of <see cref="Owner"/>, a gid) at <see cref="Seq"/>; its
+/// One entry to append to a group log (<see cref="Kind"/> of <see cref="Owner"/>, a gid) at the log's next seq; its
 /// body is stored as a new message. A non-zero <see cref="Serial"/> makes (owner, orig, serial) unique: appending it
-/// again is a no-op. Inboxes take <see cref="InboxAppend"/>.
+/// again is a no-op that takes no seq. Inboxes take <see cref="InboxAppend"/>.
 /// </summary>
-public sealed record LogAppend(LogKind Kind, ulong Owner, ulong Seq, uint Cmd, ulong Orig, ulong Serial, byte[] Body);
+public sealed record LogAppend(LogKind Kind, ulong Owner, uint Cmd, ulong Orig, ulong Serial, byte[] Body);

@@ -216,7 +216,7 @@ public sealed partial class PostgresMessageStore : IMessageStore, IAsyncDisposab
             else
             {
                 var e = groups[i].Entry;
-                groups[i].Result.TrySetException(new InvalidOperationException($"{e.Kind} {e.Owner}: seq {e.Seq} is taken"));
+                groups[i].Result.TrySetException(new InvalidOperationException($"{e.Kind} {e.Owner}: the append returned no row"));
             }
         }
 
@@ -227,7 +227,6 @@ public sealed partial class PostgresMessageStore : IMessageStore, IAsyncDisposab
     {
         var append = new NpgsqlBatchCommand(Group.Append);
         append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Owner });
-        append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Seq });
         append.Parameters.Add(new NpgsqlParameter<int> { TypedValue = (int)e.Cmd });
         append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Orig });
         append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Serial });

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using OrleansIm.Grains.Interfaces;
+using OrleansIm.Grains.Ordering;
 using OrleansIm.Grains.Storage;
 using OrleansIm.Protocol;
 
@@ -12,8 +13,18 @@ public sealed partial class UserGrain
     private ulong _persistedCursor;
     private IGrainTimer? _cursorFlush;
 
-    public async Task<ChatDelivery> ReceiveChat(ulong orig, ulong serial, byte[] chatBody)
+    private CallSequencer? _order;
+    private IssueOrder<InboxPush>? _pushes;
+
+    public async Task<ChatDelivery> ReceiveChat(ulong orig, ulong serial, byte[] chatBody, CallOrder order)
     {
+        // The message takes its seq in the append below: it must be issued in the order the sender sent it.
+        if (order.Index != 0 && (_order ??= new CallSequencer(this, floors, ordering.Value)).Enter(order) is { } turn)
+        {
+            await turn;
+            _order.Resume(order);
+        }
+
         if (state.State.Blacklist.Contains(orig))
         {
             return new ChatDelivery(ResultCode.Blacklisted, 0, false);
@@ -21,18 +32,14 @@ public sealed partial class UserGrain
 
         // Gagged: the sender is not told, and nothing is kept for this user; the sender's own copy still is.
         bool gagged = state.State.Gagged.Contains(orig);
-        var appended = await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, orig, serial, chatBody, gagged ? 0 : Uid, orig));
-        if (appended.Inserted && appended.ReceiverSeq != 0)
-        {
-            Delivered(Cmd.Chat, appended.ReceiverSeq, chatBody, exceptSid: 0);
-        }
-
+        var appended = await AppendInboxAsync(new InboxAppend(Cmd.Chat, orig, serial, chatBody, gagged ? 0 : Uid, orig));
         return new ChatDelivery(ResultCode.Ok, appended.SenderSeq, appended.Inserted);
     }
 
     public Task OnSent(ulong seq, ulong sourceSid, byte[] chatBody)
     {
-        Delivered(Cmd.Chat, seq, chatBody, sourceSid);
+        _head = Math.Max(_head, seq);
+        Push(new InboxPush(Cmd.Chat, seq, chatBody, sourceSid));
         return Task.CompletedTask;
     }
 
@@ -66,19 +73,44 @@ public sealed partial class UserGrain
     }
 
     /// <summary>Appends a relay or push to this inbox at its next seq and pushes it to the sessions; returns the seq.</summary>
-    private async Task<ulong> AppendAsync(uint cmd, ulong orig, byte[] body)
+    private async Task<ulong> AppendAsync(uint cmd, ulong orig, byte[] body) =>
+        (await AppendInboxAsync(new InboxAppend(cmd, orig, 0, body, Uid))).ReceiverSeq;
+
+    /// <summary>
+    /// Appends to this inbox (and the sender's, for a CHAT): the store numbers the rows in the order of these calls,
+    /// and the new row is pushed to the sessions after the rows appended before it, whatever order the commits are
+    /// learnt in. The head follows every commit at once.
+    /// </summary>
+    private async Task<InboxAppendResult> AppendInboxAsync(InboxAppend entry)
     {
-        var result = await store.AppendInboxAsync(new InboxAppend(cmd, orig, 0, body, Uid));
-        Delivered(cmd, result.ReceiverSeq, body, exceptSid: 0);
-        return result.ReceiverSeq;
+        var pushes = _pushes ??= new IssueOrder<InboxPush>(Push);
+        var ticket = pushes.Issue();
+        InboxAppendResult appended;
+        try
+        {
+            appended = await store.AppendInboxAsync(entry);
+        }
+        catch
+        {
+            pushes.Abandon(ticket);
+            throw;
+        }
+
+        var stored = appended.Inserted && appended.ReceiverSeq != 0;
+        if (stored)
+        {
+            _head = Math.Max(_head, appended.ReceiverSeq);
+        }
+
+        pushes.Complete(ticket, stored ? new InboxPush(entry.Cmd, appended.ReceiverSeq, entry.Body, 0) : null);
+        return appended;
     }
 
-    /// <summary>A committed entry: the head follows it (entries may be learnt out of order), and the sessions get it.</summary>
-    private void Delivered(uint cmd, ulong seq, byte[] body, ulong exceptSid)
-    {
-        _head = Math.Max(_head, seq);
-        Push(FrameWriter.EncodeRaw(cmd, FrameHeader.FlagSystem, 0, 0, seq, body), exceptSid);
-    }
+    private void Push(InboxPush push) =>
+        Push(FrameWriter.EncodeRaw(push.Cmd, FrameHeader.FlagSystem, 0, 0, push.Seq, push.Body), push.ExceptSid);
+
+    /// <summary>An inbox row to push to this user's sessions (but <see cref="ExceptSid"/>'s) once it is its turn.</summary>
+    private readonly record struct InboxPush(uint Cmd, ulong Seq, byte[] Body, ulong ExceptSid);
 
     /// <summary>
     /// A cursor moved: it is written within the flush interval. The timer exists only while something is unwritten,

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansIm.Grains.Interfaces;
+using OrleansIm.Grains.Ordering;
 using OrleansIm.Grains.Storage;
 using OrleansIm.Protocol;
 
@@ -18,6 +19,9 @@ public sealed partial class UserGrain(
     IOptions<UserOptions> options,
     IClusterMembershipService membership,
     IGatewayNodes nodes,
+    SenderFloors floors,
+    IOptions<OrderingOptions> ordering,
+    TimeProvider time,
     ILogger<UserGrain> logger) : Grain, IUserGrain
 {
     // Sessions live only in memory, so the activation must outlive idle periods while anyone is connected.
@@ -26,6 +30,7 @@ public sealed partial class UserGrain(
     private readonly SortedDictionary<ulong, SessionInfo> _sessions = [];
     private MembershipVersion _checkedMembership = MembershipVersion.MinValue;
     private readonly UserOptions _options = options.Value;
+    private NodePushOrder? _pushOrder;
 
     private ulong Uid => (ulong)this.GetPrimaryKeyLong();
 
@@ -181,7 +186,7 @@ public sealed partial class UserGrain(
             }
         }
 
-        NodeOf(only).Deliver(frame, ids, pushClass).Ignore();
+        NodeOf(only).Deliver(frame, ids, pushClass, NextPush(only.Nid)).Ignore();
     }
 
     private void PushPerNode(byte[] frame, ulong exceptSid, uint pushClass)
@@ -189,7 +194,7 @@ public sealed partial class UserGrain(
         foreach (var node in _sessions.Values.Where(s => s.Sid != exceptSid).GroupBy(s => s.Address.Nid))
         {
             var targets = node.Select(s => s.Address.ConnectionId).ToArray();
-            NodeOf(node.First().Address).Deliver(frame, targets, pushClass).Ignore();
+            NodeOf(node.First().Address).Deliver(frame, targets, pushClass, NextPush(node.Key)).Ignore();
         }
     }
 
@@ -203,6 +208,9 @@ public sealed partial class UserGrain(
     }
 
     private IGatewayNode NodeOf(SessionAddress address) => nodes.Resolve(address.Node, address.Nid);
+
+    /// <summary>The order of this activation's next push to node <paramref name="nid"/>.</summary>
+    private PushOrder NextPush(uint nid) => (_pushOrder ??= new NodePushOrder(nodes, time)).Next(nid);
 
     private static bool SameConnection(SessionAddress a, SessionAddress b) =>
         a.Nid == b.Nid && a.ConnectionId == b.ConnectionId;

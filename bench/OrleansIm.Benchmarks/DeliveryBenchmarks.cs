@@ -64,7 +64,7 @@ public class DeliveryBenchmarks
     {
         _received = 0;
         _all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _node.Deliver(_frame, _ids, 0);
+        await _node.Deliver(_frame, _ids, 0, OrleansIm.Grains.Interfaces.PushOrder.None);
         await _all.Task;
     }
 

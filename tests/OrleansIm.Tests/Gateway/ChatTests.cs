@@ -182,7 +182,7 @@ public sealed class ChatTests(EmbeddedServerFixture fixture)
         for (int i = 1; i <= 10_000; i++)
         {
             var body = Google.Protobuf.MessageExtensions.ToByteArray(new Chat { Orig = alice, Dest = bob, Level = 0, Time = 0, Text = $"backlog {i}" });
-            Assert.Equal(0u, (await receiverGrain.ReceiveChat(alice, (ulong)i, body)).Code);
+            Assert.Equal(0u, (await receiverGrain.ReceiveChat(alice, (ulong)i, body, CallOrder.None)).Code);
         }
 
         await using var receiver = await Server.LoginAsync("tcp", bob);

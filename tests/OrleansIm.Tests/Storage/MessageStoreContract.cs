@@ -101,21 +101,31 @@ public abstract class MessageStoreContract
     }
 
     [Fact]
-    public async Task A_group_seq_that_does_not_follow_is_refused_and_changes_nothing()
+    public async Task Group_appends_take_seqs_in_the_order_they_were_made_and_a_repeat_takes_none()
     {
         var store = await CreateStoreAsync();
         var gid = Ids.Next();
-        await store.AppendAsync(new LogAppend(LogKind.Group, gid, 1, Cmd.GroupChat, 3, 0, Body("one")));
-        await Assert.ThrowsAnyAsync<Exception>(() => store.AppendAsync(new LogAppend(LogKind.Group, gid, 1, Cmd.GroupChat, 3, 0, Body("taken"))));
-        Assert.Equal(1UL, await store.GetHeadAsync(LogKind.Group, gid));
-        Assert.Equal("one", Encoding.UTF8.GetString(Assert.Single(await store.ReadAsync(LogKind.Group, gid, 0, 10)).Body));
+
+        // Made one after the other without waiting: they may share a commit, and still number in call order.
+        var appends = Enumerable.Range(1, 50)
+            .Select(i => store.AppendAsync(new LogAppend(LogKind.Group, gid, Cmd.GroupChat, 3, i % 10 == 0 ? 5 : (ulong)(100 + i), Body($"m{i}"))))
+            .ToList();
+        var results = await Task.WhenAll(appends);
+
+        // Serial 5 is used by messages 10, 20 … 50: only the first is stored, the repeats get its seq back.
+        var stored = results.Where(r => r.Inserted).Select(r => r.Seq).ToList();
+        Assert.Equal(Enumerable.Range(1, 46).Select(i => (ulong)i), stored);
+        Assert.All(results.Where(r => !r.Inserted), r => Assert.Equal(results[9].Seq, r.Seq));
+        Assert.Equal(46UL, await store.GetHeadAsync(LogKind.Group, gid));
+        var texts = (await store.ReadAsync(LogKind.Group, gid, 0, 100)).Select(e => Encoding.UTF8.GetString(e.Body));
+        Assert.Equal(Enumerable.Range(1, 50).Where(i => i % 10 != 0 || i == 10).Select(i => $"m{i}"), texts);
     }
 
     [Fact]
     public async Task Inbox_entries_are_refused_by_the_group_log_append()
     {
         var store = await CreateStoreAsync();
-        await Assert.ThrowsAsync<ArgumentException>(() => store.AppendAsync(new LogAppend(LogKind.Inbox, Ids.Next(), 1, Cmd.Chat, 3, 0, Body("x"))));
+        await Assert.ThrowsAsync<ArgumentException>(() => store.AppendAsync(new LogAppend(LogKind.Inbox, Ids.Next(), Cmd.Chat, 3, 0, Body("x"))));
         await Assert.ThrowsAsync<ArgumentException>(() => store.AppendInboxAsync(new InboxAppend(Cmd.Chat, 3, 0, Body("x"), 0, 0)));
     }
 
@@ -137,11 +147,11 @@ public abstract class MessageStoreContract
         var store = await CreateStoreAsync();
         var id = Ids.Next();
         var inInbox = await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, 5, 77, Body("inbox"), id));
-        var inGroup = await store.AppendAsync(new LogAppend(LogKind.Group, id, 1, Cmd.GroupChat, 5, 77, Body("group")));
+        var inGroup = await store.AppendAsync(new LogAppend(LogKind.Group, id, Cmd.GroupChat, 5, 77, Body("group")));
         Assert.True(inInbox.Inserted);
         Assert.True(inGroup.Inserted);
-        Assert.False((await store.AppendAsync(new LogAppend(LogKind.Group, id, 2, Cmd.GroupChat, 5, 77, Body("again")))).Inserted);
-        Assert.True((await store.AppendAsync(new LogAppend(LogKind.Group, id, 2, Cmd.GroupJoinNtc, 6, 0, Body("notice")))).Inserted);
+        Assert.False((await store.AppendAsync(new LogAppend(LogKind.Group, id, Cmd.GroupChat, 5, 77, Body("again")))).Inserted);
+        Assert.True((await store.AppendAsync(new LogAppend(LogKind.Group, id, Cmd.GroupJoinNtc, 6, 0, Body("notice")))).Inserted);
 
         Assert.Equal(2UL, await store.GetHeadAsync(LogKind.Group, id));
         Assert.Equal(1UL, await store.GetHeadAsync(LogKind.Inbox, id));
