@@ -6,7 +6,7 @@ using OrleansIm.Protocol;
 namespace OrleansIm.Tests.Protocol;
 
 /// <summary>
-/// Every command body: the message type has exactly the fields PROTOCOL.md names, encodes to the bytes a hand
+/// Every command body: the message type has exactly the fields docs/protocol.md names, encodes to the bytes a hand
 /// encoder produces from that table, and reads back through the frame reader fed whole, split at every offset,
 /// and byte by byte.
 /// </summary>

@@ -3,7 +3,7 @@ using OrleansIm.Protocol;
 namespace OrleansIm.Tests.Protocol;
 
 /// <summary>
-/// The body layouts of PROTOCOL.md section 3, written down independently of im.proto: field number and wire type
+/// The body layouts of docs/protocol.md, written down independently of im.proto: field number and wire type
 /// per command. "cursor" is the repeated GroupCursor {1 gid u64, 2 seq u64}.
 /// </summary>
 public static class WireLayouts
