@@ -22,7 +22,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<TokenService>();
         services.AddSingleton<GatewayNode>();
         services.AddHostedService(sp => sp.GetRequiredService<GatewayNode>());
-        services.AddSingleton<GrainRefs>();
+        services.AddSingleton<IGrainRefs, GrainRefs>();
         services.AddSingleton<Grains.Interfaces.IGatewayNodes, LocalGatewayNodes>();
         services.AddSingleton<ICommandModule, SessionCommands>();
         services.AddSingleton<ICommandModule, ChatCommands>();

@@ -33,8 +33,11 @@ public static partial class ImHost
 
     private const string ReadyTag = "ready";
 
-    /// <summary>Builds the application; <paramref name="configure"/> lets tests add configuration on top.</summary>
-    public static WebApplication Build(string[] args, Action<IConfigurationBuilder>? configure = null)
+    /// <summary>
+    /// Builds the application; <paramref name="configure"/> lets tests add configuration on top, and
+    /// <paramref name="replace"/> replace services after all are registered (a fake clock, a recording grain layer).
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<IConfigurationBuilder>? configure = null, Action<IServiceCollection>? replace = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -150,6 +153,7 @@ public static partial class ImHost
             }
         });
 
+        replace?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapImGateway();
         app.MapOpenApi();

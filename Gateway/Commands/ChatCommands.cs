@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
+using OrleansIm.Gateway.Pipeline;
 using OrleansIm.Gateway.Sessions;
 using OrleansIm.Grains.Interfaces;
 using OrleansIm.Protocol;
@@ -11,16 +12,16 @@ namespace OrleansIm.Gateway.Commands;
 /// Private chat and the inbox: CHAT (stored, then ACKed, then pushed), receiver CHAT-ACK, ALLOC-SEQ and SYNC.
 /// A CHAT is one call to the receiver's grain, which commits both inboxes' rows together; no grain waits on another.
 /// </summary>
-public sealed class ChatCommands(GrainRefs refs, IOptions<GatewayOptions> options) : ICommandModule
+public sealed class ChatCommands(IGrainRefs refs, IOptions<GatewayOptions> options) : ICommandModule
 {
     private readonly GatewayOptions _options = options.Value;
 
     public void Register(CommandRouter router)
     {
-        router.OnOrdered<Chat>(Cmd.Chat, Cmd.ChatAck, (r, code) => ChatAck(r, code, 0), OnChatAsync);
-        router.On<ChatAck>(Cmd.ChatAck, 0, null, OnReceiverAck);
-        router.On<AllocSeq>(Cmd.AllocSeq, Cmd.AllocSeqAck, (r, code) => AllocAck(r, 0, code), OnAllocSeqAsync);
-        router.On<Sync>(Cmd.Sync, Cmd.SyncAck, (r, code) => SyncAck(r.Uid, code, 0, 0), OnSyncAsync);
+        router.OnOrdered<Chat>(Cmd.Chat, Cmd.ChatAck, static r => Lane.User(r.Dest), (r, code) => ChatAck(r, code, 0), OnChatAsync);
+        router.On<ChatAck>(Cmd.ChatAck, 0, static _ => Lane.Self, null, OnReceiverAck);
+        router.On<AllocSeq>(Cmd.AllocSeq, Cmd.AllocSeqAck, static _ => Lane.Self, (r, code) => AllocAck(r, 0, code), OnAllocSeqAsync);
+        router.On<Sync>(Cmd.Sync, Cmd.SyncAck, static _ => Lane.Self, (r, code) => SyncAck(r.Uid, code, 0, 0), OnSyncAsync);
     }
 
     private async ValueTask OnChatAsync(ImConnection connection, FrameHeader header, Chat request, CallOrder order)

@@ -15,6 +15,7 @@ namespace OrleansIm.Gateway.Commands;
 public sealed partial class CommandRouter
 {
     private readonly Dictionary<uint, Route> _routes = [];
+    private readonly HashSet<uint> _ordered = [];
     private readonly ILogger<CommandRouter> _logger;
     private readonly Diagnostics.ImMetrics _metrics;
 
@@ -29,25 +30,41 @@ public sealed partial class CommandRouter
     }
 
     /// <summary>
-    /// Registers a command with a body. <paramref name="errorAck"/> builds the ACK (command <paramref name="ackCmd"/>)
-    /// that carries a refusal code; null means refusals go out as EXCEPT.
+    /// Registers a command with a body, acting on <paramref name="lane"/> (its requests take effect in send order with
+    /// the connection's other requests of that lane, one at a time). <paramref name="errorAck"/> builds the ACK
+    /// (command <paramref name="ackCmd"/>) that carries a refusal code; null means refusals go out as EXCEPT.
     /// </summary>
-    public void On<TRequest>(uint cmd, uint ackCmd, Func<TRequest, uint, IMessage>? errorAck, Func<ImConnection, FrameHeader, TRequest, ValueTask> handler)
+    public void On<TRequest>(uint cmd, uint ackCmd, Func<TRequest, Lane> lane, Func<TRequest, uint, IMessage>? errorAck, Func<ImConnection, FrameHeader, TRequest, ValueTask> handler)
         where TRequest : class, IMessage<TRequest>, new()
-        => _routes.Add(cmd, new MessageRoute<TRequest>(this, ackCmd, errorAck, (c, h, r, _) => handler(c, h, r), ordered: false));
+        => Add(cmd, new MessageRoute<TRequest>(this, ackCmd, lane, errorAck, (c, h, r, _) => handler(c, h, r), ordered: false));
 
     /// <summary>
-    /// Registers a command whose consecutive requests in one lane are issued back to back, without waiting for each
-    /// other's reply: its handler must make its one grain call, passing the <see cref="CallOrder"/> it is given,
-    /// before its first await, so that the target grain can start the requests in the order they were sent.
+    /// Registers an ordered command: consecutive requests of it in one lane are issued back to back, without waiting
+    /// for each other's reply. Its handler must make its one grain call, passing the <see cref="CallOrder"/> it is
+    /// given, before its first await (a test runs every ordered handler to hold it to that), so that the target grain
+    /// can start the requests in the order they were sent.
     /// </summary>
-    public void OnOrdered<TRequest>(uint cmd, uint ackCmd, Func<TRequest, uint, IMessage>? errorAck, Func<ImConnection, FrameHeader, TRequest, CallOrder, ValueTask> handler)
+    public void OnOrdered<TRequest>(uint cmd, uint ackCmd, Func<TRequest, Lane> lane, Func<TRequest, uint, IMessage>? errorAck, Func<ImConnection, FrameHeader, TRequest, CallOrder, ValueTask> handler)
         where TRequest : class, IMessage<TRequest>, new()
-        => _routes.Add(cmd, new MessageRoute<TRequest>(this, ackCmd, errorAck, handler, ordered: true));
+    {
+        Add(cmd, new MessageRoute<TRequest>(this, ackCmd, lane, errorAck, handler, ordered: true));
+        _ordered.Add(cmd);
+    }
 
-    /// <summary>Registers a command without a body (any body sent is ignored).</summary>
+    /// <summary>Registers a command without a body (any body sent is ignored), in the caller's own lane.</summary>
     public void OnEmpty(uint cmd, Func<ImConnection, FrameHeader, ValueTask> handler)
-        => _routes.Add(cmd, new EmptyRoute(this, handler));
+        => Add(cmd, new EmptyRoute(this, handler));
+
+    /// <summary>The commands registered with <see cref="OnOrdered"/>.</summary>
+    public IReadOnlyCollection<uint> OrderedCommands => _ordered;
+
+    private void Add(uint cmd, Route route)
+    {
+        if (!_routes.TryAdd(cmd, route))
+        {
+            throw new InvalidOperationException($"command 0x{cmd:X4} is registered twice");
+        }
+    }
 
     /// <summary>Runs a request at once (the login gate, ONLINE, OFFLINE): the caller awaits it before reading on.</summary>
     public ValueTask DispatchAsync(ImConnection connection, in Frame frame) =>
@@ -124,6 +141,7 @@ public sealed partial class CommandRouter
     private sealed class MessageRoute<TRequest>(
         CommandRouter router,
         uint ackCmd,
+        Func<TRequest, Lane> lane,
         Func<TRequest, uint, IMessage>? errorAck,
         Func<ImConnection, FrameHeader, TRequest, CallOrder, ValueTask> handler,
         bool ordered) : Route
@@ -162,12 +180,13 @@ public sealed partial class CommandRouter
         }
 
         private sealed class Request(MessageRoute<TRequest> route, ImConnection connection, FrameHeader header, TRequest request)
-            : PendingRequest(RequestLanes.Of(request), route._ordered ? header.Type : 0)
+            : PendingRequest(route._lane(request), route._ordered ? header.Type : 0)
         {
             public override ValueTask RunAsync(CallOrder order) => route.Run(connection, header, request, order);
         }
 
         private readonly bool _ordered = ordered;
+        private readonly Func<TRequest, Lane> _lane = lane;
 
         private void Refuse(ImConnection connection, in FrameHeader header, TRequest request, uint code)
         {

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
+using OrleansIm.Gateway.Pipeline;
 using OrleansIm.Gateway.Sessions;
 using OrleansIm.Grains.Interfaces;
 using OrleansIm.Protocol;
@@ -11,14 +12,14 @@ namespace OrleansIm.Gateway.Commands;
 /// Contacts: FRIEND-ADD/DEL (relayed through the receiver's inbox), BLACKLIST-*, GAG-* and MARK-*. Friend
 /// operations touch both users; the receiver is asked first, then the sender applies the outcome.
 /// </summary>
-public sealed class ContactCommands(GrainRefs refs, IOptions<GatewayOptions> options) : ICommandModule
+public sealed class ContactCommands(IGrainRefs refs, IOptions<GatewayOptions> options) : ICommandModule
 {
     private readonly GatewayOptions _options = options.Value;
 
     public void Register(CommandRouter router)
     {
-        router.On<FriendAdd>(Cmd.FriendAdd, Cmd.FriendAddAck, (_, code) => CodeAck<FriendAddAck>.Create(code), OnFriendAddAsync);
-        router.On<FriendDel>(Cmd.FriendDel, Cmd.FriendDelAck, (_, code) => CodeAck<FriendDelAck>.Create(code), OnFriendDelAsync);
+        router.On<FriendAdd>(Cmd.FriendAdd, Cmd.FriendAddAck, static r => Lane.User(r.Dest), (_, code) => CodeAck<FriendAddAck>.Create(code), OnFriendAddAsync);
+        router.On<FriendDel>(Cmd.FriendDel, Cmd.FriendDelAck, static r => Lane.User(r.Dest), (_, code) => CodeAck<FriendDelAck>.Create(code), OnFriendDelAsync);
         OnPair<BlacklistAdd, BlacklistAddAck>(router, Cmd.BlacklistAdd, r => (r.Orig, r.Dest), (u, r) => u.SetBlacklisted(r.Dest, true));
         OnPair<BlacklistDel, BlacklistDelAck>(router, Cmd.BlacklistDel, r => (r.Orig, r.Dest), (u, r) => u.SetBlacklisted(r.Dest, false));
         OnPair<GagAdd, GagAddAck>(router, Cmd.GagAdd, r => (r.Orig, r.Dest), (u, r) => u.SetGagged(r.Dest, true));
@@ -68,7 +69,7 @@ public sealed class ContactCommands(GrainRefs refs, IOptions<GatewayOptions> opt
         where TRequest : class, IMessage<TRequest>, new()
         where TAck : IMessage, new()
     {
-        router.On<TRequest>(cmd, cmd + 1, (_, code) => CodeAck<TAck>.Create(code), async (connection, header, request) =>
+        router.On<TRequest>(cmd, cmd + 1, r => Lane.User(ids(r).Dest), (_, code) => CodeAck<TAck>.Create(code), async (connection, header, request) =>
         {
             var (orig, dest) = ids(request);
             var code = Identity.CheckPair(connection, orig, dest);

@@ -7,7 +7,7 @@ namespace OrleansIm.Gateway.Commands;
 /// resolves the interface type by reflection on every call (a few percent of a CHAT's CPU); here it is resolved
 /// once per interface and each reference is made straight from its grain id.
 /// </summary>
-public sealed class GrainRefs(IGrainFactory grains)
+public sealed class GrainRefs(IGrainFactory grains) : IGrainRefs
 {
     private Kind? _user;
     private Kind? _group;

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
+using OrleansIm.Gateway.Pipeline;
 using OrleansIm.Gateway.Sessions;
 using OrleansIm.Grains.Interfaces;
 using OrleansIm.Protocol;
@@ -11,15 +12,15 @@ namespace OrleansIm.Gateway.Commands;
 /// Every GROUP-* request. For CREAT/DIMISS/JOIN/QUIT/INVITE/CHAT the body's uid is the caller; for KICK, GAG, BL
 /// and MGR it is the target and the caller is the logged-in user. The group grain applies the rank rules.
 /// </summary>
-public sealed class GroupCommands(IGrainFactory grains, GrainRefs refs, GatewayNode node, IOptions<GatewayOptions> options) : ICommandModule
+public sealed class GroupCommands(IGrainFactory grains, IGrainRefs refs, GatewayNode node, IOptions<GatewayOptions> options) : ICommandModule
 {
     private readonly GatewayOptions _options = options.Value;
 
     public void Register(CommandRouter router)
     {
-        router.On<GroupCreat>(Cmd.GroupCreat, Cmd.GroupCreatAck, (_, code) => CodeAck<GroupCreatAck>.Create(code), OnCreateAsync);
-        router.OnOrdered<GroupChat>(Cmd.GroupChat, Cmd.GroupChatAck, (_, code) => CodeAck<GroupChatAck>.Create(code), OnChatAsync);
-        router.On<GroupUsrList>(Cmd.GroupUsrList, Cmd.GroupUsrListAck, (r, code) => ListAck(r.Gid, code, "[]", 0), OnListAsync);
+        router.On<GroupCreat>(Cmd.GroupCreat, Cmd.GroupCreatAck, static r => Lane.Group(r.Gid), (_, code) => CodeAck<GroupCreatAck>.Create(code), OnCreateAsync);
+        router.OnOrdered<GroupChat>(Cmd.GroupChat, Cmd.GroupChatAck, static r => Lane.Group(r.Gid), (_, code) => CodeAck<GroupChatAck>.Create(code), OnChatAsync);
+        router.On<GroupUsrList>(Cmd.GroupUsrList, Cmd.GroupUsrListAck, static r => Lane.Group(r.Gid), (r, code) => ListAck(r.Gid, code, "[]", 0), OnListAsync);
         OnSelf<GroupDimiss, GroupDimissAck>(router, Cmd.GroupDimiss, r => (r.Uid, r.Gid), (g, r) => g.Dismiss(r.Uid));
         OnSelf<GroupJoin, GroupJoinAck>(router, Cmd.GroupJoin, r => (r.Uid, r.Gid), (g, r) => g.Join(r.Uid));
         OnSelf<GroupQuit, GroupQuitAck>(router, Cmd.GroupQuit, r => (r.Uid, r.Gid), (g, r) => g.Quit(r.Uid));
@@ -106,7 +107,7 @@ public sealed class GroupCommands(IGrainFactory grains, GrainRefs refs, GatewayN
         where TRequest : class, IMessage<TRequest>, new()
         where TAck : IMessage, new()
     {
-        router.On<TRequest>(cmd, cmd + 1, (_, code) => CodeAck<TAck>.Create(code), async (connection, header, request) =>
+        router.On<TRequest>(cmd, cmd + 1, r => Lane.Group(ids(r).Gid), (_, code) => CodeAck<TAck>.Create(code), async (connection, header, request) =>
         {
             var (uid, gid) = ids(request);
             var code = Identity.CheckSelfAndId(connection, uid, gid);
@@ -124,7 +125,7 @@ public sealed class GroupCommands(IGrainFactory grains, GrainRefs refs, GatewayN
         where TRequest : class, IMessage<TRequest>, new()
         where TAck : IMessage, new()
     {
-        router.On<TRequest>(cmd, cmd + 1, (_, code) => CodeAck<TAck>.Create(code), async (connection, header, request) =>
+        router.On<TRequest>(cmd, cmd + 1, r => Lane.Group(ids(r).Gid), (_, code) => CodeAck<TAck>.Create(code), async (connection, header, request) =>
         {
             var (target, gid) = ids(request);
             var code = target == 0 || gid == 0

@@ -1,4 +1,5 @@
 using OrleansIm.Gateway.Auth;
+using OrleansIm.Gateway.Pipeline;
 using OrleansIm.Gateway.Sessions;
 using OrleansIm.Grains.Interfaces;
 using OrleansIm.Protocol;
@@ -21,11 +22,11 @@ public sealed class PushCommands(IGrainFactory grains) : ICommandModule
             grains.GetGrain<IUserGrain>((long)connection.Session!.Uid).AdvanceCursor(header.Serial).Ignore();
             return default;
         });
-        router.On<LsndInfo>(Cmd.LsndInfo, Cmd.LsndInfoAck, (_, code) => CodeAck<LsndInfoAck>.Create(code),
+        router.On<LsndInfo>(Cmd.LsndInfo, Cmd.LsndInfoAck, static _ => Lane.Self, (_, code) => CodeAck<LsndInfoAck>.Create(code),
             (c, h, r) => FromNodeAsync<LsndInfoAck>(c, h, Cmd.LsndInfoAck, r.Nid, d => d.ReportListener(r.Nid, new NodeListener(r.Type, r.Nation, r.Name, r.Ipaddr, r.Port))));
-        router.On<FrwdInfo>(Cmd.FrwdInfo, Cmd.FrwdInfoAck, (_, code) => CodeAck<FrwdInfoAck>.Create(code),
+        router.On<FrwdInfo>(Cmd.FrwdInfo, Cmd.FrwdInfoAck, static _ => Lane.Self, (_, code) => CodeAck<FrwdInfoAck>.Create(code),
             (c, h, r) => FromNodeAsync<FrwdInfoAck>(c, h, Cmd.FrwdInfoAck, r.Nid, d => d.ReportForward(r.Nid, new NodeForward(r.Ipaddr, r.ForwardPort, r.BackendPort))));
-        router.On<LsndUsrNum>(Cmd.LsndUsrNum, Cmd.LsndUsrNumAck, (_, code) => CodeAck<LsndUsrNumAck>.Create(code),
+        router.On<LsndUsrNum>(Cmd.LsndUsrNum, Cmd.LsndUsrNumAck, static _ => Lane.Self, (_, code) => CodeAck<LsndUsrNumAck>.Create(code),
             (c, h, r) => FromNodeAsync<LsndUsrNumAck>(c, h, Cmd.LsndUsrNumAck, r.Nid, d => d.ReportUsers(r.Nid, r.UsrNum)));
     }
 

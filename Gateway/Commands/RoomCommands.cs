@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using OrleansIm.Gateway.Auth;
+using OrleansIm.Gateway.Pipeline;
 using OrleansIm.Gateway.Sessions;
 using OrleansIm.Grains.Interfaces;
 using OrleansIm.Protocol;
@@ -12,20 +13,20 @@ namespace OrleansIm.Gateway.Commands;
 /// Every ROOM-* request. Membership is per session: the room grain counts it and this node keeps the local table
 /// the room's frames are written from (encoded once, written to each local session of the room or bucket).
 /// </summary>
-public sealed class RoomCommands(IGrainFactory grains, GrainRefs refs, GatewayNode node, IOptions<GatewayOptions> options) : ICommandModule
+public sealed class RoomCommands(IGrainFactory grains, IGrainRefs refs, GatewayNode node, IOptions<GatewayOptions> options) : ICommandModule
 {
     private readonly GatewayOptions _options = options.Value;
 
     public void Register(CommandRouter router)
     {
-        router.On<RoomCreat>(Cmd.RoomCreat, Cmd.RoomCreatAck, (r, code) => CreatAck(r.Uid, r.Rid, code), OnCreateAsync);
-        router.On<RoomDismiss>(Cmd.RoomDismiss, Cmd.RoomDismissAck, (_, code) => CodeAck<RoomDismissAck>.Create(code), OnDismissAsync);
-        router.On<RoomJoin>(Cmd.RoomJoin, Cmd.RoomJoinAck, (r, code) => JoinAck(r.Uid, r.Rid, 0, code), OnJoinAsync);
-        router.On<RoomQuit>(Cmd.RoomQuit, Cmd.RoomQuitAck, (r, code) => QuitAck(r.Uid, r.Rid, code), OnQuitAsync);
-        router.On<RoomKick>(Cmd.RoomKick, Cmd.RoomKickAck, (r, code) => KickAck(r.Uid, r.Rid, code), OnKickAsync);
-        router.OnOrdered<RoomChat>(Cmd.RoomChat, Cmd.RoomChatAck, (r, code) => ChatAck(r, 0, code), OnChatAsync);
-        router.On<RoomBc>(Cmd.RoomBc, Cmd.RoomBcAck, (r, code) => BcAck(r.Rid, code), OnBroadcastAsync);
-        router.On<RoomUsrNum>(Cmd.RoomUsrNum, Cmd.RoomUsrNumAck, (r, code) => NumAck(r.Rid, 0, code), OnCountAsync);
+        router.On<RoomCreat>(Cmd.RoomCreat, Cmd.RoomCreatAck, static r => Lane.Room(r.Rid), (r, code) => CreatAck(r.Uid, r.Rid, code), OnCreateAsync);
+        router.On<RoomDismiss>(Cmd.RoomDismiss, Cmd.RoomDismissAck, static r => Lane.Room(r.Rid), (_, code) => CodeAck<RoomDismissAck>.Create(code), OnDismissAsync);
+        router.On<RoomJoin>(Cmd.RoomJoin, Cmd.RoomJoinAck, static r => Lane.Room(r.Rid), (r, code) => JoinAck(r.Uid, r.Rid, 0, code), OnJoinAsync);
+        router.On<RoomQuit>(Cmd.RoomQuit, Cmd.RoomQuitAck, static r => Lane.Room(r.Rid), (r, code) => QuitAck(r.Uid, r.Rid, code), OnQuitAsync);
+        router.On<RoomKick>(Cmd.RoomKick, Cmd.RoomKickAck, static r => Lane.Room(r.Rid), (r, code) => KickAck(r.Uid, r.Rid, code), OnKickAsync);
+        router.OnOrdered<RoomChat>(Cmd.RoomChat, Cmd.RoomChatAck, static r => Lane.Room(r.Rid), (r, code) => ChatAck(r, 0, code), OnChatAsync);
+        router.On<RoomBc>(Cmd.RoomBc, Cmd.RoomBcAck, static r => Lane.Room(r.Rid), (r, code) => BcAck(r.Rid, code), OnBroadcastAsync);
+        router.On<RoomUsrNum>(Cmd.RoomUsrNum, Cmd.RoomUsrNumAck, static r => Lane.Room(r.Rid), (r, code) => NumAck(r.Rid, 0, code), OnCountAsync);
     }
 
     private async ValueTask OnCreateAsync(ImConnection connection, FrameHeader header, RoomCreat request)

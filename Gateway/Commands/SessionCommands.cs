@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansIm.Gateway.Auth;
+using OrleansIm.Gateway.Pipeline;
 using OrleansIm.Gateway.Sessions;
 using OrleansIm.Grains.Interfaces;
 using OrleansIm.Protocol;
@@ -21,11 +22,11 @@ public sealed partial class SessionCommands(
 
     public void Register(CommandRouter router)
     {
-        router.On<Online>(Cmd.Online, Cmd.OnlineAck, (r, code) => OnlineAck(r, r.Sid, code), OnOnlineAsync);
+        router.On<Online>(Cmd.Online, Cmd.OnlineAck, static _ => Lane.Self, (r, code) => OnlineAck(r, r.Sid, code), OnOnlineAsync);
         router.OnEmpty(Cmd.Offline, OnOffline);
         router.OnEmpty(Cmd.Ping, (c, h) => { c.Reply(h, Cmd.Pong, null); return default; });
-        router.On<Sub>(Cmd.Sub, Cmd.SubAck, (r, code) => SubAck(r.Sub_, code), OnSub);
-        router.On<Unsub>(Cmd.Unsub, Cmd.UnsubAck, (r, code) => UnsubAck(r.Sub, code), OnUnsub);
+        router.On<Sub>(Cmd.Sub, Cmd.SubAck, static _ => Lane.Self, (r, code) => SubAck(r.Sub_, code), OnSub);
+        router.On<Unsub>(Cmd.Unsub, Cmd.UnsubAck, static _ => Lane.Self, (r, code) => UnsubAck(r.Sub, code), OnUnsub);
         router.OnEmpty(Cmd.ExceptAck, static (_, _) => default);
         router.OnEmpty(Cmd.KickAck, static (_, _) => default);
     }

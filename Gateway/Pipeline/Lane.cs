@@ -2,7 +2,8 @@ namespace OrleansIm.Gateway.Pipeline;
 
 /// <summary>
 /// What a request acts on, for ordering: requests of one connection in the same lane take effect in the order
-/// they were sent; requests in different lanes run concurrently.
+/// they were sent; requests in different lanes run concurrently. Every command declares its lane where its handler
+/// is registered (<c>CommandRouter.On</c>); commands without a body act on the caller's own lane.
 /// </summary>
 public readonly record struct Lane(LaneKind Kind, ulong Id)
 {

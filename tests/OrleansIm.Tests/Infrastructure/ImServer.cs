@@ -35,8 +35,11 @@ public sealed class ImServer : IAsyncDisposable
 
     public uint Nid => Services.GetRequiredService<GatewayNode>().Nid;
 
-    /// <summary>Starts a server; <paramref name="settings"/> override the test defaults.</summary>
-    public static async Task<ImServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string environment = "Development")
+    /// <summary>
+    /// Starts a server; <paramref name="settings"/> override the test defaults, <paramref name="replace"/> replaces
+    /// services (registered last, so it wins: a fake clock, a recording grain layer).
+    /// </summary>
+    public static async Task<ImServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string environment = "Development", Action<IServiceCollection>? replace = null)
     {
         var ports = FreePorts.Take(4);
         var config = new Dictionary<string, string?>
@@ -55,7 +58,7 @@ public sealed class ImServer : IAsyncDisposable
             config[key] = value;
         }
 
-        var app = ImHost.Build([$"--environment={environment}"], c => c.AddInMemoryCollection(config));
+        var app = ImHost.Build([$"--environment={environment}"], c => c.AddInMemoryCollection(config), replace);
         await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(60));
         return new ImServer(app, int.Parse(config["Gateway:HttpPort"]!), int.Parse(config["Gateway:TcpPort"]!));
     }
