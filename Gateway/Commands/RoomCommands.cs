@@ -65,7 +65,7 @@ public sealed class RoomCommands(IGrainFactory grains, IGrainRefs refs, GatewayN
     private async ValueTask OnJoinAsync(ImConnection connection, FrameHeader header, RoomJoin request)
     {
         var code = Identity.CheckSelfAndId(connection, request.Uid, request.Rid);
-        if (code == ResultCode.Ok && connection.HasRooms && connection.Rooms.ContainsKey(request.Rid))
+        if (code == ResultCode.Ok && connection.Session!.HasRooms && connection.Session.Rooms.ContainsKey(request.Rid))
         {
             code = ResultCode.AlreadyExists;
         }
@@ -79,7 +79,7 @@ public sealed class RoomCommands(IGrainFactory grains, IGrainRefs refs, GatewayN
         var joined = await Room(request.Rid).Join(request.Uid, node.AddressOf(connection));
         if (joined.Code == ResultCode.Ok)
         {
-            node.JoinRoomLocally(request.Rid, connection, joined.Bucket);
+            node.Registry.JoinRoom(request.Rid, connection, joined.Bucket);
         }
 
         connection.Reply(header, Cmd.RoomJoinAck, JoinAck(request.Uid, request.Rid, joined.Bucket, joined.Code));
@@ -96,7 +96,7 @@ public sealed class RoomCommands(IGrainFactory grains, IGrainRefs refs, GatewayN
         var code = Identity.CheckSelfAndId(connection, request.Uid, request.Rid);
         if (code == ResultCode.Ok)
         {
-            node.LeaveRoomLocally(request.Rid, connection);
+            node.Registry.LeaveRoom(request.Rid, connection);
             code = await Room(request.Rid).Quit(node.AddressOf(connection));
         }
 

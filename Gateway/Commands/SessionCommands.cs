@@ -75,7 +75,7 @@ public sealed partial class SessionCommands(
         // Bound only after the user grain knows the session: the read loop awaits this handler, so the connection
         // cannot close in between and leave the grain with a session the node never ends.
         connection.BeginSession(new ConnectionSession(request.Uid, sid, claims.Role, request.Terminal));
-        node.IndexSession(connection);
+        node.Registry.IndexSession(connection);
 
         var ack = OnlineAck(request, sid, ResultCode.Ok);
         ack.Seq = result.InboxSeq;
@@ -136,7 +136,7 @@ public sealed partial class SessionCommands(
             return default;
         }
 
-        connection.Subscribe(request.Sub_);
+        connection.Session!.Subscribe(request.Sub_);
         connection.Reply(header, Cmd.SubAck, SubAck(request.Sub_, ResultCode.Ok));
         return default;
     }
@@ -149,7 +149,7 @@ public sealed partial class SessionCommands(
             return default;
         }
 
-        connection.Unsubscribe(request.Sub);
+        connection.Session!.Unsubscribe(request.Sub);
         connection.Reply(header, Cmd.UnsubAck, UnsubAck(request.Sub, ResultCode.Ok));
         return default;
     }

@@ -1,4 +1,34 @@
+using System.Collections.Concurrent;
+
 namespace OrleansIm.Gateway.Sessions;
 
-/// <summary>What a successful ONLINE bound to a connection. Immutable: every later request is checked against it.</summary>
-public sealed record ConnectionSession(ulong Uid, ulong Sid, string Role, uint Terminal);
+/// <summary>
+/// What a successful ONLINE bound to a connection: the identity every later request is checked against (fixed),
+/// and the session's own state: the optional push classes it subscribed to and the rooms it is in.
+/// </summary>
+public sealed class ConnectionSession(ulong uid, ulong sid, string role, uint terminal)
+{
+    private ConcurrentDictionary<ulong, uint>? _rooms;
+    private int _subscriptions;
+
+    public ulong Uid { get; } = uid;
+
+    public ulong Sid { get; } = sid;
+
+    public string Role { get; } = role;
+
+    public uint Terminal { get; } = terminal;
+
+    /// <summary>The rooms this session is in, with its bucket in each; made on the first join (most sessions never join one).</summary>
+    public ConcurrentDictionary<ulong, uint> Rooms =>
+        Volatile.Read(ref _rooms) ?? Interlocked.CompareExchange(ref _rooms, new(), null) ?? _rooms;
+
+    /// <summary>Whether this session is in any room (without making the table).</summary>
+    public bool HasRooms => Volatile.Read(ref _rooms) is { IsEmpty: false };
+
+    public bool IsSubscribed(uint pushClass) => (Volatile.Read(ref _subscriptions) & PushClasses.BitOf(pushClass)) != 0;
+
+    public void Subscribe(uint pushClass) => Interlocked.Or(ref _subscriptions, PushClasses.BitOf(pushClass));
+
+    public void Unsubscribe(uint pushClass) => Interlocked.And(ref _subscriptions, ~PushClasses.BitOf(pushClass));
+}

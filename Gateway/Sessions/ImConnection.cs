@@ -22,7 +22,6 @@ public sealed partial class ImConnection
     private readonly long _openedAt;
     private long _lastInboundAt;
     private ConnectionSession? _session;
-    private int _subscriptions;
     private int _aborted;
     private uint _farewell;
     private readonly int _replayLimit;
@@ -47,17 +46,8 @@ public sealed partial class ImConnection
         _lowWater = options.OutboundQueueFrames / 8;
         _rate = new RequestRateLimiter(options.RequestsPerSecond, options.RequestBurst, services.Time);
         _openedAt = _lastInboundAt = services.Time.GetTimestamp();
-        Id = services.Node.NextConnectionId();
+        Id = services.Node.Registry.NextConnectionId();
     }
-
-    private System.Collections.Concurrent.ConcurrentDictionary<ulong, uint>? _rooms;
-
-    /// <summary>The rooms this connection is in, with its bucket in each; made on the first join (most connections never join one).</summary>
-    public System.Collections.Concurrent.ConcurrentDictionary<ulong, uint> Rooms =>
-        Volatile.Read(ref _rooms) ?? Interlocked.CompareExchange(ref _rooms, new(), null) ?? _rooms;
-
-    /// <summary>Whether this connection ever joined a room (without making the table).</summary>
-    public bool HasRooms => Volatile.Read(ref _rooms) is { IsEmpty: false };
 
     /// <summary>The peer's address (for the per-address limits); null where unknown.</summary>
     public System.Net.IPAddress? RemoteIp { get; }
@@ -77,12 +67,6 @@ public sealed partial class ImConnection
 
     /// <summary>Binds the connection to a session; called once, by ONLINE.</summary>
     public void BeginSession(ConnectionSession session) => Volatile.Write(ref _session, session);
-
-    public bool IsSubscribed(uint pushClass) => (Volatile.Read(ref _subscriptions) & PushClasses.BitOf(pushClass)) != 0;
-
-    public void Subscribe(uint pushClass) => Interlocked.Or(ref _subscriptions, PushClasses.BitOf(pushClass));
-
-    public void Unsubscribe(uint pushClass) => Interlocked.And(ref _subscriptions, ~PushClasses.BitOf(pushClass));
 
     public bool TryTakeRequestToken() => _rate.TryTake();
 
@@ -107,7 +91,7 @@ public sealed partial class ImConnection
         // Counted once, and only while the connection has not yet passed the point where it would send the KICK.
         if (Interlocked.CompareExchange(ref _farewell, code, 0) == 0)
         {
-            _services.Node.DrainBegan();
+            _services.Node.Upkeep.DrainBegan();
         }
 
         Close();
@@ -182,7 +166,7 @@ public sealed partial class ImConnection
 
     private async Task RunAdmittedAsync()
     {
-        _services.Node.Add(this);
+        _services.Node.Registry.Add(this);
         _services.Metrics.ConnectionOpened(_transport.Name);
         var writing = WriteLoopAsync();
         try
@@ -210,7 +194,7 @@ public sealed partial class ImConnection
             {
                 // Drained for a shutdown: every connection's requests finish first, so the pushes they make (to this
                 // connection too) are queued before any KICK.
-                await _services.Node.DrainSettledAsync();
+                await _services.Node.Upkeep.DrainSettledAsync();
                 if (Session is not null)
                 {
                     PostKick(farewell);

@@ -4,17 +4,27 @@ using OrleansIm.Protocol;
 
 namespace OrleansIm.Gateway.Sessions;
 
-/// <summary>Keeping grains right when a silo dies: directory registration and sessions registered again.</summary>
-public sealed partial class GatewayNode
+/// <summary>
+/// Keeping grains right when a silo dies: user and room grains keep sessions in memory only, so when a silo dies and
+/// the grains it hosted come back empty elsewhere, this node registers its live sessions (and their rooms) again, and
+/// itself in the gateway directory.
+/// </summary>
+public sealed partial class SessionRecovery(
+    GatewayNode node,
+    ConnectionRegistry registry,
+    IGrainFactory grains,
+    IClusterMembershipService membership,
+    GatewayOptions options,
+    TimeProvider time,
+    ILogger logger)
 {
-    private Task RegisterInDirectoryAsync() =>
-        grains.GetGrain<IGatewayDirectoryGrain>(0).Register(new NodeRef(Nid, Reference, silo.SiloAddress));
+    private const int MaxReRegisterAttempts = 6;
 
-    /// <summary>
-    /// User grains keep sessions in memory only. When a silo dies, the grains it hosted come back empty elsewhere,
-    /// so this node registers its live sessions again (a repeated registration of the same connection is a no-op).
-    /// </summary>
-    private async Task WatchMembershipAsync(CancellationToken cancellationToken)
+    public Task RegisterInDirectoryAsync() =>
+        grains.GetGrain<IGatewayDirectoryGrain>(0).Register(new NodeRef(node.Nid, node.Reference, node.SiloAddress));
+
+    /// <summary>Watches the cluster until <paramref name="cancellationToken"/> is cancelled; acts on every newly dead silo.</summary>
+    public async Task WatchMembershipAsync(CancellationToken cancellationToken)
     {
         var dead = new HashSet<SiloAddress>();
         try
@@ -33,13 +43,14 @@ public sealed partial class GatewayNode
                     {
                         // Groups activated before the next silo change will not find this node's members at once;
                         // they learn them as sessions come and go.
-                        LogDirectoryRegisterFailed(logger, ex, Nid);
+                        LogDirectoryRegisterFailed(logger, ex, node.Nid);
                     }
+
                     await RegisterSessionsAgainAsync(cancellationToken);
 
                     // Until the grain directory has settled, a registration can land on an activation that is then
                     // dropped as a duplicate; a second round after the settle delay covers that.
-                    await Task.Delay(_options.SessionRecheckDelay, time, cancellationToken);
+                    await Task.Delay(options.SessionRecheckDelay, time, cancellationToken);
                     await RegisterSessionsAgainAsync(cancellationToken);
                 }
             }
@@ -53,7 +64,7 @@ public sealed partial class GatewayNode
     private async Task RegisterSessionsAgainAsync(CancellationToken cancellationToken)
     {
         // Right after a death the grain directory may still point at the dead silo, so failures are retried.
-        var pending = _connections.Values.Where(c => c.Session is not null && !c.IsClosing).ToList();
+        var pending = registry.All.Where(c => c.Session is not null && !c.IsClosing).ToList();
         int registered = 0;
         for (int attempt = 1; pending.Count > 0; attempt++)
         {
@@ -63,8 +74,8 @@ public sealed partial class GatewayNode
                 var session = connection.Session!;
                 try
                 {
-                    await grains.GetGrain<IUserGrain>((long)session.Uid).Online(new SessionInfo(session.Sid, AddressOf(connection), session.Terminal));
-                    await RejoinRoomsAsync(connection, session.Uid);
+                    await grains.GetGrain<IUserGrain>((long)session.Uid).Online(new SessionInfo(session.Sid, node.AddressOf(connection), session.Terminal));
+                    await RejoinRoomsAsync(connection, session);
                     registered++;
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -89,31 +100,40 @@ public sealed partial class GatewayNode
             }
         }
 
-        LogReRegistered(logger, Nid, registered);
+        LogReRegistered(logger, node.Nid, registered);
     }
 
     /// <summary>
     /// Room membership lives in room grains' memory: a room that came back empty after a silo died gets this
     /// node's sessions again (a session it still has answers 20016 and stays as it is).
     /// </summary>
-    private async Task RejoinRoomsAsync(ImConnection connection, ulong uid)
+    private async Task RejoinRoomsAsync(ImConnection connection, ConnectionSession session)
     {
-        if (!connection.HasRooms)
+        if (!session.HasRooms)
         {
             return;
         }
 
-        foreach (var rid in connection.Rooms.Keys)
+        foreach (var rid in session.Rooms.Keys)
         {
-            var joined = await grains.GetGrain<IRoomGrain>((long)rid).Join(uid, AddressOf(connection));
+            var joined = await grains.GetGrain<IRoomGrain>((long)rid).Join(session.Uid, node.AddressOf(connection));
             if (joined.Code == ResultCode.Ok)
             {
-                JoinRoomLocally(rid, connection, joined.Bucket);
+                registry.JoinRoom(rid, connection, joined.Bucket);
             }
             else if (joined.Code != ResultCode.AlreadyExists)
             {
-                LeaveRoomLocally(rid, connection);
+                registry.LeaveRoom(rid, connection);
             }
         }
     }
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Gateway node {Nid}: a silo died; registered {Count} live session(s) again")]
+    private static partial void LogReRegistered(ILogger logger, uint nid, int count);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Could not register session uid {Uid} sid {Sid} again")]
+    private static partial void LogReRegisterFailed(ILogger logger, Exception ex, ulong uid, ulong sid);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Gateway node {Nid}: registering in the gateway directory failed")]
+    private static partial void LogDirectoryRegisterFailed(ILogger logger, Exception ex, uint nid);
 }
