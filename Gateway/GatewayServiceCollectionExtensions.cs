@@ -2,12 +2,14 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using OrleansIm.Gateway.Auth;
 using OrleansIm.Gateway.Commands;
 using OrleansIm.Gateway.Http;
 using OrleansIm.Gateway.Sessions;
 using OrleansIm.Gateway.Transport;
+using OrleansIm.Grains.Interfaces;
 
 namespace OrleansIm.Gateway;
 
@@ -18,7 +20,7 @@ public static class GatewayServiceCollectionExtensions
     {
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddKeyedSingleton(ImClock.Key, TimeProvider.System);
         services.AddSingleton<TokenService>();
         services.AddSingleton<GatewayNode>();
         services.AddHostedService(sp => sp.GetRequiredService<GatewayNode>());

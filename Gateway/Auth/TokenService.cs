@@ -1,8 +1,10 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using OrleansIm.Grains.Interfaces;
 
 namespace OrleansIm.Gateway.Auth;
 
@@ -19,7 +21,7 @@ public sealed class TokenService
     private readonly SigningCredentials _credentials;
     private readonly TokenValidationParameters _validation;
 
-    public TokenService(IOptions<AuthOptions> options, TimeProvider time)
+    public TokenService(IOptions<AuthOptions> options, [FromKeyedServices(ImClock.Key)] TimeProvider time)
     {
         _options = options.Value;
         _time = time;

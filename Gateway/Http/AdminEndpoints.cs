@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
@@ -110,7 +111,7 @@ public static class AdminEndpoints
     private static async Task<IResult> SetBanAsync(IGrainFactory grains, ulong rid, ulong uid, bool banned) =>
         FromCode(await grains.GetGrain<IRoomGrain>((long)rid).SetBanned(uid, banned), Results.NoContent());
 
-    private static async Task<IResult> RoomBroadcastAsync(ulong rid, uint? expire, HttpContext context, IGrainFactory grains, TimeProvider time, IOptions<GatewayOptions> options)
+    private static async Task<IResult> RoomBroadcastAsync(ulong rid, uint? expire, HttpContext context, IGrainFactory grains, [FromKeyedServices(ImClock.Key)] TimeProvider time, IOptions<GatewayOptions> options)
     {
         var data = await ReadBodyAsync(context, options.Value.MaxBodyLength);
         if (data is null)

@@ -1,6 +1,8 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Options;
+using OrleansIm.Grains.Interfaces;
 
 namespace OrleansIm.Gateway.Sessions;
 
@@ -10,7 +12,7 @@ namespace OrleansIm.Gateway.Sessions;
 /// <see cref="GatewayOptions.LoginsPerSecondPerAddress"/>. Loopback addresses are exempt from the per-address limits
 /// unless <see cref="GatewayOptions.LimitLoopback"/> (a reverse proxy on the same host makes every browser one address).
 /// </summary>
-public sealed class Admission(IOptions<GatewayOptions> options, TimeProvider time)
+public sealed class Admission(IOptions<GatewayOptions> options, [FromKeyedServices(ImClock.Key)] TimeProvider time)
 {
     private readonly GatewayOptions _options = options.Value;
     private readonly TimeProvider _time = time;

@@ -1,6 +1,8 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansIm.Gateway.Commands;
+using OrleansIm.Grains.Interfaces;
 
 namespace OrleansIm.Gateway.Sessions;
 
@@ -9,7 +11,7 @@ public sealed class ConnectionServices(
     GatewayNode node,
     CommandRouter router,
     IOptions<GatewayOptions> options,
-    TimeProvider time,
+    [FromKeyedServices(ImClock.Key)] TimeProvider time,
     Diagnostics.ImMetrics metrics,
     Admission admission,
     ILogger<ImConnection> logger)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -26,7 +27,7 @@ public sealed partial class GatewayNode : IGatewayNode, IHostedLifecycleService,
         ILocalSiloDetails silo,
         IClusterMembershipService membership,
         IOptions<GatewayOptions> options,
-        TimeProvider time,
+        [FromKeyedServices(ImClock.Key)] TimeProvider time,
         ILogger<GatewayNode> logger)
     {
         _grains = grains;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OrleansIm.Grains.Interfaces;
 
@@ -5,7 +6,7 @@ namespace OrleansIm.Grains.Directories;
 
 /// <summary>The reports of gateway nodes, kept until a node stops reporting for the configured expiry.</summary>
 [GrainType("nodes")]
-public sealed class NodeDirectoryGrain(IOptions<NodeDirectoryOptions> options, TimeProvider time) : Grain, INodeDirectoryGrain
+public sealed class NodeDirectoryGrain(IOptions<NodeDirectoryOptions> options, [FromKeyedServices(ImClock.Key)] TimeProvider time) : Grain, INodeDirectoryGrain
 {
     private readonly Dictionary<uint, NodeListing> _nodes = [];
 

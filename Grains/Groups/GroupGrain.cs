@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansIm.Grains.Interfaces;
@@ -21,7 +22,7 @@ public sealed partial class GroupGrain(
     IGatewayNodes nodes,
     SenderFloors floors,
     IOptions<OrderingOptions> ordering,
-    TimeProvider time,
+    [FromKeyedServices(ImClock.Key)] TimeProvider time,
     ILogger<GroupGrain> logger) : Grain, IGroupGrain
 {
     private readonly Dictionary<uint, (NodeRef Node, HashSet<ulong> Uids)> _online = [];

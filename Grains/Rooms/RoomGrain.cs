@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using OrleansIm.Grains.Interfaces;
@@ -19,7 +20,7 @@ public sealed partial class RoomGrain(
     IGatewayNodes nodes,
     SenderFloors floors,
     IOptions<OrderingOptions> ordering,
-    TimeProvider time) : Grain, IRoomGrain
+    [FromKeyedServices(ImClock.Key)] TimeProvider time) : Grain, IRoomGrain
 {
     // Membership lives only in memory, so the activation must outlive idle periods while anyone is in the room.
     private static readonly TimeSpan KeepAliveWhileOccupied = TimeSpan.FromDays(365);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansIm.Grains.Interfaces;
@@ -21,7 +22,7 @@ public sealed partial class UserGrain(
     IGatewayNodes nodes,
     SenderFloors floors,
     IOptions<OrderingOptions> ordering,
-    TimeProvider time,
+    [FromKeyedServices(ImClock.Key)] TimeProvider time,
     ILogger<UserGrain> logger) : Grain, IUserGrain
 {
     // Sessions live only in memory, so the activation must outlive idle periods while anyone is connected.

@@ -35,7 +35,7 @@ public sealed class ChatTests(EmbeddedServerFixture fixture)
         }
 
         // The sending session gets the ACK, not a copy.
-        await Assert.ThrowsAsync<TimeoutException>(() => aliceMain.ReceiveAsync(TimeSpan.FromMilliseconds(300)));
+        await aliceMain.AssertNothingSentAsync();
 
         var second = await bobWs.ChatAsync(alice, "hi alice");
         Assert.Equal(2UL, second.Seq);

@@ -16,12 +16,21 @@ public sealed class LimitTests(StrictServerFixture fixture)
 {
     private ImServer Server => fixture.Server;
 
+    private Microsoft.Extensions.Time.Testing.FakeTimeProvider Clock => fixture.Clock;
+
     [Theory]
     [MemberData(nameof(Transports.Both), MemberType = typeof(Transports))]
     public async Task A_connection_that_never_logs_in_is_closed_after_the_handshake_timeout(string transport)
     {
         await using var client = await Server.ConnectAsync(transport);
-        Assert.True(await client.WaitClosedAsync(TimeSpan.FromSeconds(5)));
+
+        // A PING is allowed before login: once it is answered, the server has the connection and its start time.
+        await client.AssertAliveAsync();
+        Clock.Advance(StrictServerFixture.HandshakeTimeout - StrictServerFixture.SweepInterval);
+        await client.AssertAliveAsync();
+
+        Clock.Advance(2 * StrictServerFixture.SweepInterval);
+        await client.AssertClosedAsync();
     }
 
     [Theory]
@@ -30,7 +39,12 @@ public sealed class LimitTests(StrictServerFixture fixture)
     {
         var uid = Ids.Next();
         await using var client = await Server.LoginAsync(transport, uid);
-        Assert.True(await client.WaitClosedAsync(TimeSpan.FromSeconds(8)));
+        Clock.Advance(3 * StrictServerFixture.Heartbeat - StrictServerFixture.SweepInterval);
+        await client.AssertAliveAsync();
+
+        // That PING was a sign of life: three more heartbeats of silence from here.
+        Clock.Advance(3 * StrictServerFixture.Heartbeat + StrictServerFixture.SweepInterval);
+        await client.AssertClosedAsync();
         var grain = Server.Services.GetRequiredService<IGrainFactory>().GetGrain<IUserGrain>((long)uid);
         await Transports.EventuallyAsync(async () => (await grain.GetSessions()).Count == 0, "the session to end");
     }
@@ -40,14 +54,14 @@ public sealed class LimitTests(StrictServerFixture fixture)
     public async Task Pings_keep_a_session_alive_past_the_heartbeat_timeout(string transport)
     {
         await using var client = await Server.LoginAsync(transport, Ids.Next());
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(4.5);
-        while (DateTime.UtcNow < until)
+        for (int i = 0; i < 20; i++)
         {
             await client.AssertAliveAsync();
-            await Task.Delay(400);
+            Clock.Advance(StrictServerFixture.Heartbeat / 2);
         }
 
-        Assert.False(client.Closed.IsCompleted);
+        // Ten heartbeats went by, never three without a PING.
+        await client.AssertAliveAsync();
     }
 
     [Theory]
@@ -55,51 +69,57 @@ public sealed class LimitTests(StrictServerFixture fixture)
     public async Task Requests_beyond_the_rate_get_10023_and_the_connection_stays(string transport)
     {
         await using var client = await Server.LoginAsync(transport, Ids.Next());
-        const int Sent = StrictServerFixture.RequestBurst * 2;
-        for (ulong serial = 1; serial <= Sent; serial++)
-        {
-            await client.SendAsync(Cmd.Ping, null, serial);
-        }
 
-        int pongs = 0, limited = 0;
-        for (int i = 0; i < Sent; i++)
-        {
-            var frame = await client.ReceiveAsync();
-            if (frame.Type == Cmd.Pong)
-            {
-                pongs++;
-            }
-            else
-            {
-                var except = frame.As(Except.Parser);
-                Assert.Equal((ResultCode.RateLimited, Cmd.Ping), (except.Code, except.Cmd));
-                limited++;
-            }
-        }
+        // The clock stands still, so no token comes back: exactly a burst is served, ONLINE being the first.
+        var answers = await BurstAsync(client, StrictServerFixture.RequestBurst * 2, 0);
+        Assert.Equal(StrictServerFixture.RequestBurst - 1, answers.Count(a => a == Cmd.Pong));
+        Assert.All(answers.Where(a => a != Cmd.Pong), a => Assert.Equal(Cmd.Except, a));
 
-        Assert.InRange(pongs, StrictServerFixture.RequestBurst - 1, StrictServerFixture.RequestBurst + 5);
-        Assert.Equal(Sent - pongs, limited);
-
-        // A request with an ACK is refused through its ACK: a second burst of SUBs (some tokens may have come back
-        // while the PONGs were read, but not a burst's worth twice over).
-        for (ulong serial = 1; serial <= Sent; serial++)
+        // A request with an ACK is refused through its ACK, with nothing left to spend.
+        for (ulong serial = 1; serial <= 5; serial++)
         {
             await client.SendAsync(Cmd.Sub, new Sub { Sub_ = Cmd.OnlineNtc }, 1000 + serial);
         }
 
-        var subCodes = new List<uint>();
-        for (int i = 0; i < Sent; i++)
+        for (int i = 0; i < 5; i++)
         {
             var frame = await client.ReceiveAsync();
-            Assert.Equal(Cmd.SubAck, frame.Type);
-            subCodes.Add(frame.As(SubAck.Parser).Code);
+            Assert.Equal((Cmd.SubAck, ResultCode.RateLimited), (frame.Type, frame.As(SubAck.Parser).Code));
         }
 
-        Assert.All(subCodes, code => Assert.Contains(code, new[] { ResultCode.Ok, ResultCode.RateLimited }));
-        Assert.Contains(ResultCode.RateLimited, subCodes);
+        // One second buys the sustained rate again, and no more.
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        answers = await BurstAsync(client, StrictServerFixture.RequestsPerSecond + 1, 2000);
+        Assert.Equal(StrictServerFixture.RequestsPerSecond, answers.Count(a => a == Cmd.Pong));
+        Assert.Equal(1, answers.Count(a => a == Cmd.Except));
+    }
 
-        await Task.Delay(TimeSpan.FromSeconds(1));
-        await client.AssertAliveAsync();
+    /// <summary>Sends <paramref name="count"/> PINGs back to back; returns what answered each (PONG or EXCEPT 10023).</summary>
+    private static async Task<List<uint>> BurstAsync(OrleansIm.Client.ImClient client, int count, ulong firstSerial)
+    {
+        for (int i = 1; i <= count; i++)
+        {
+            await client.SendAsync(Cmd.Ping, null, firstSerial + (ulong)i);
+        }
+
+        var answers = new List<uint>();
+        for (int i = 0; i < count; i++)
+        {
+            var frame = await client.ReceiveAsync();
+            if (frame.Type == Cmd.Except)
+            {
+                var except = frame.As(Except.Parser);
+                Assert.Equal((ResultCode.RateLimited, Cmd.Ping), (except.Code, except.Cmd));
+            }
+            else
+            {
+                Assert.Equal(Cmd.Pong, frame.Type);
+            }
+
+            answers.Add(frame.Type);
+        }
+
+        return answers;
     }
 
     [Theory]
@@ -148,5 +168,35 @@ public sealed class LimitTests(StrictServerFixture fixture)
         Assert.InRange(written, StrictServerFixture.OutboundQueueFrames, StrictServerFixture.OutboundQueueFrames + 32);
         await running.WaitAsync(TimeSpan.FromSeconds(10));
         await bystander.AssertAliveAsync();
+    }
+
+    [Fact]
+    public async Task A_reader_that_stops_taking_its_backed_up_queue_is_disconnected_after_the_stall_timeout()
+    {
+        // A real connection handler over pipes: its output is never read, so its queue backs up.
+        var input = new Pipe();
+        var output = new Pipe(new PipeOptions(pauseWriterThreshold: 64, resumeWriterThreshold: 32));
+        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var transport = new PipeFrameTransport(new DuplexPipe(input.Reader, output.Writer), "memory", () => aborted.TrySetResult());
+        var connection = new ImConnection(transport, Server.Services.GetRequiredService<ConnectionServices>());
+        var running = connection.RunAsync();
+        var uid = Ids.Next();
+        await input.Writer.WriteAsync(FrameWriter.Encode(Cmd.Online, 1, 0, 0, 1, new Online { Uid = uid, Sid = 0, Token = Server.Token(uid), App = "a", Version = "1" }));
+        for (ulong serial = 2; serial < StrictServerFixture.RequestBurst; serial++)
+        {
+            await input.Writer.WriteAsync(FrameWriter.Encode(Cmd.Ping, 1, 0, 0, serial, null));
+        }
+
+        var congestion = Server.Services.GetRequiredService<GatewayNode>().Congestion;
+        await Transports.EventuallyAsync(() => Task.FromResult(congestion.IsCongested), "the unread queue to back up");
+
+        // The sweep runs inside Advance: the connection is judged at once, on this clock only.
+        Clock.Advance(StrictServerFixture.StalledReaderTimeout - StrictServerFixture.SweepInterval);
+        Assert.False(aborted.Task.IsCompleted, "disconnected before the stall timeout");
+        Clock.Advance(2 * StrictServerFixture.SweepInterval);
+        await aborted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        output.Reader.Complete();
+        await running.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(congestion.IsCongested);
     }
 }

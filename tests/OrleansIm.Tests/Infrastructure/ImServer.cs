@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using OrleansIm.Client;
 using OrleansIm.Gateway.Auth;
 using OrleansIm.Gateway.Sessions;
+using OrleansIm.Grains.Interfaces;
 using OrleansIm.Silo;
 
 namespace OrleansIm.Tests.Infrastructure;
@@ -16,12 +18,16 @@ public sealed class ImServer : IAsyncDisposable
     private readonly WebApplication _app;
     private bool _stopped;
 
-    private ImServer(WebApplication app, int httpPort, int tcpPort)
+    private ImServer(WebApplication app, int httpPort, int tcpPort, FakeTimeProvider? clock)
     {
         _app = app;
         HttpPort = httpPort;
         TcpPort = tcpPort;
+        Clock = clock;
     }
+
+    /// <summary>The fake clock OrleansIm's own code runs on (<see cref="ImClock"/>), when the server was started with one.</summary>
+    public FakeTimeProvider? Clock { get; }
 
     public int HttpPort { get; }
 
@@ -39,8 +45,18 @@ public sealed class ImServer : IAsyncDisposable
     /// Starts a server; <paramref name="settings"/> override the test defaults, <paramref name="replace"/> replaces
     /// services (registered last, so it wins: a fake clock, a recording grain layer).
     /// </summary>
-    public static async Task<ImServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string environment = "Development", Action<IServiceCollection>? replace = null)
+    public static async Task<ImServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string environment = "Development", Action<IServiceCollection>? replace = null, FakeTimeProvider? clock = null)
     {
+        if (clock is not null)
+        {
+            var then = replace;
+            replace = services =>
+            {
+                services.AddKeyedSingleton<TimeProvider>(ImClock.Key, clock);
+                then?.Invoke(services);
+            };
+        }
+
         var ports = FreePorts.Take(4);
         var config = new Dictionary<string, string?>
         {
@@ -60,7 +76,7 @@ public sealed class ImServer : IAsyncDisposable
 
         var app = ImHost.Build([$"--environment={environment}"], c => c.AddInMemoryCollection(config), replace);
         await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return new ImServer(app, int.Parse(config["Gateway:HttpPort"]!), int.Parse(config["Gateway:TcpPort"]!));
+        return new ImServer(app, int.Parse(config["Gateway:HttpPort"]!), int.Parse(config["Gateway:TcpPort"]!), clock);
     }
 
     public string Token(ulong uid, ulong? sid = null, string role = Roles.User, TimeSpan? lifetime = null) =>
@@ -90,9 +106,24 @@ public sealed class ImServer : IAsyncDisposable
         }
 
         _stopped = true;
+
+        // On a fake clock, the drain's waits pass only as the clock moves: it moves while the server stops.
+        using var stopped = new CancellationTokenSource();
+        var ticking = Clock is null ? Task.CompletedTask : TickAsync(Clock, stopped.Token);
         await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await stopped.CancelAsync();
+        await ticking;
         await _app.DisposeAsync();
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();
+
+    private static async Task TickAsync(FakeTimeProvider clock, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(50));
+            await Task.Delay(TimeSpan.FromMilliseconds(10), CancellationToken.None);
+        }
+    }
 }

@@ -26,6 +26,36 @@ public static class Transports
         Assert.Equal(Cmd.Pong, pong.Type);
     }
 
+    /// <summary>
+    /// Sends a PING and reads every frame up to its PONG: the frames the server queued for this session before it.
+    /// A frame that should not have been sent is caught however late it was written, as long as it was written
+    /// before the PING was answered, with no waiting for a quiet period.
+    /// </summary>
+    public static async Task<List<ReceivedFrame>> FramesBeforeSentinelAsync(this ImClient client)
+    {
+        var serial = Ids.Next();
+        await client.SendAsync(Cmd.Ping, null, serial);
+        var before = new List<ReceivedFrame>();
+        while (true)
+        {
+            var frame = await client.ReceiveAsync(TimeSpan.FromSeconds(10));
+            if (frame.Type == Cmd.Pong && frame.Header.Serial == serial)
+            {
+                return before;
+            }
+
+            before.Add(frame);
+        }
+    }
+
+    /// <summary>Nothing (or nothing of <paramref name="cmd"/>) was sent to this session before a PING's PONG.</summary>
+    public static async Task AssertNothingSentAsync(this ImClient client, uint? cmd = null)
+    {
+        var before = await client.FramesBeforeSentinelAsync();
+        var wrong = before.Where(f => cmd is null || f.Type == cmd).ToList();
+        Assert.True(wrong.Count == 0, $"unexpected frames: {string.Join(", ", wrong)}");
+    }
+
     public static async Task AssertClosedAsync(this ImClient client) =>
         Assert.True(await client.WaitClosedAsync(TimeSpan.FromSeconds(10)), "the server did not close the connection");
 
