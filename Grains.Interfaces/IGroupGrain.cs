@@ -46,9 +46,6 @@ public interface IGroupGrain : IGrainWithIntegerKey
     [Alias("ReadLog")]
     Task<IReadOnlyList<LogEntry>> ReadLog(ulong uid, ulong afterSeq, int max);
 
-    [Alias("GetHead")]
-    Task<ulong> GetHead();
-
     /// <summary>A member's sessions appeared on (or left) a gateway node.</summary>
     [OneWay]
     [Alias("MemberPresence")]

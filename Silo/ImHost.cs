@@ -84,7 +84,11 @@ public static partial class ImHost
 
                 return source.Build();
             });
-            builder.Services.AddSingleton<IMessageStore, PostgresMessageStore>();
+            builder.Services.AddSingleton<PostgresMessageStore>();
+            builder.Services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<PostgresMessageStore>());
+
+            // Registered before the silo: its writers stop after the silo, once the grains made their last appends.
+            builder.Services.AddHostedService<MessageStoreWriters>();
         }
         else
         {

@@ -39,11 +39,11 @@ public sealed partial class ImConnection
         _services = services;
         var options = services.Options;
         _outbound = new OutboundQueue(options.OutboundQueueFrames);
-        _replayLimit = Math.Max(1, options.OutboundQueueFrames / 2);
+        _replayLimit = Math.Max(1, options.OutboundQueueFrames / OutboundQueue.ReplayShare);
         // Well below the limit: pushes already on their way (requests in flight, deliveries queued in the cluster)
         // still land after the senders stopped.
-        _highWater = Math.Max(1, options.OutboundQueueFrames / 4);
-        _lowWater = options.OutboundQueueFrames / 8;
+        _highWater = Math.Max(1, options.OutboundQueueFrames / OutboundQueue.CongestedShare);
+        _lowWater = options.OutboundQueueFrames / OutboundQueue.ClearedShare;
         _rate = new RequestRateLimiter(options.RequestsPerSecond, options.RequestBurst, services.Time);
         _openedAt = _lastInboundAt = services.Time.GetTimestamp();
         Id = services.Node.Registry.NextConnectionId();

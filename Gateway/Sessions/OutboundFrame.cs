@@ -37,7 +37,7 @@ public readonly struct OutboundFrame
 
     /// <summary>A shared, fully encoded frame (header included). The bytes are never modified.</summary>
     public static OutboundFrame Shared(byte[] encodedFrame) =>
-        new(BinaryPrimitives.ReadUInt32BigEndian(encodedFrame), BinaryPrimitives.ReadUInt64BigEndian(encodedFrame.AsSpan(28)), null, encodedFrame);
+        new(BinaryPrimitives.ReadUInt32BigEndian(encodedFrame.AsSpan(FrameHeader.TypeOffset)), BinaryPrimitives.ReadUInt64BigEndian(encodedFrame.AsSpan(FrameHeader.SerialOffset)), null, encodedFrame);
 
     /// <summary>Writes the frame for the session <paramref name="sid"/> on node <paramref name="nid"/>.</summary>
     public int WriteTo(IBufferWriter<byte> writer, ulong sid, uint nid)
@@ -50,7 +50,7 @@ public readonly struct OutboundFrame
         var span = writer.GetSpan(_encoded.Length);
         _encoded.CopyTo(span);
         BinaryPrimitives.WriteUInt64BigEndian(span[FrameHeader.SidOffset..], sid);
-        BinaryPrimitives.WriteUInt32BigEndian(span[24..], nid);
+        BinaryPrimitives.WriteUInt32BigEndian(span[FrameHeader.NidOffset..], nid);
         writer.Advance(_encoded.Length);
         return _encoded.Length;
     }

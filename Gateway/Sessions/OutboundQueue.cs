@@ -11,6 +11,15 @@ namespace OrleansIm.Gateway.Sessions;
 /// </summary>
 public sealed class OutboundQueue(int capacity) : IValueTaskSource<bool>
 {
+    /// <summary>A SYNC replay waits while the queue holds more than 1/<c>ReplayShare</c> of its limit.</summary>
+    public const int ReplayShare = 2;
+
+    /// <summary>The node's senders wait while a queue holds 1/<c>CongestedShare</c> of its limit or more.</summary>
+    public const int CongestedShare = 4;
+
+    /// <summary>A congested queue counts as caught up again once it holds 1/<c>ClearedShare</c> of its limit or less.</summary>
+    public const int ClearedShare = 8;
+
     private readonly ConcurrentQueue<OutboundFrame> _frames = new();
     private ManualResetValueTaskSourceCore<bool> _wake = new() { RunContinuationsAsynchronously = true };
     private int _count;

@@ -54,8 +54,6 @@ public sealed partial class GroupGrain(
         return Task.CompletedTask;
     }
 
-    public Task<ulong> GetHead() => Task.FromResult(_head);
-
     /// <summary>After an activation (first use, idle collection, a dead silo) nobody has told this grain who is online: ask the gateways.</summary>
     private async Task RebuildOnlineIndexAsync()
     {

@@ -12,8 +12,9 @@ public sealed class MessageStoreOptions
     public int MaxBatch { get; set; } = 256;
 
     /// <summary>
-    /// Write queues, each committing its batches on its own connection; an inbox always uses the same queue, so its
-    /// appends commit in the order they were made.
+    /// Write queues, each committing its batches on its own connection. An append goes to the queue of its receiving
+    /// inbox (a CHAT's copy for the sender rides with it) or of its group, so the appends to one receiving inbox or one
+    /// group log commit, and are numbered, in the order they were made.
     /// </summary>
     [Range(1, 64)]
     public int Writers { get; set; } = 2;

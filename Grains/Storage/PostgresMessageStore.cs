@@ -14,13 +14,16 @@ namespace OrleansIm.Grains.Storage;
 /// </summary>
 /// <remarks>
 /// There are <see cref="MessageStoreOptions.Writers"/> queues, each with its own writer and connection; an append
-/// goes to the queue of its first owner (the receiving inbox, or the group), so one inbox's appends are written in
-/// the order they were made while different inboxes commit concurrently.
+/// goes to the queue of its receiving inbox (a CHAT's sender copy rides with it) or of its group, so the appends to
+/// one receiving inbox or one group log are written, and numbered, in the order they were made, while different
+/// ones commit concurrently. A sender's own inbox takes rows from the queues of everyone it writes to: each row
+/// locks that inbox's head in the same statement, so its seqs stay gap-free. The writer loops run while
+/// <see cref="RunAsync"/> runs, owned by <see cref="MessageStoreWriters"/>.
 /// </remarks>
-public sealed partial class PostgresMessageStore : IMessageStore, IAsyncDisposable
+public sealed partial class PostgresMessageStore : IMessageStore
 {
-    private static readonly LogSql Inbox = new("im_inbox", "uid");
-    private static readonly LogSql Group = new("im_group_log", "gid");
+    private static readonly LogSql InboxLog = new("im_inbox", "uid");
+    private static readonly LogSql GroupLog = new("im_group_log", "gid");
 
     // A concurrent writer (another silo, or another queue here) stored a duplicate or locked heads in the other
     // order first: the batch rolled back whole and is simply written again.
@@ -30,7 +33,6 @@ public sealed partial class PostgresMessageStore : IMessageStore, IAsyncDisposab
     private readonly MessageStoreOptions _options;
     private readonly ILogger<PostgresMessageStore> _logger;
     private readonly Channel<PendingWrite>[] _queues;
-    private readonly Task[] _writers;
 
     private readonly System.Diagnostics.Metrics.Histogram<double>? _appendLatency;
     private readonly System.Diagnostics.Metrics.Histogram<int>? _batchSize;
@@ -46,7 +48,22 @@ public sealed partial class PostgresMessageStore : IMessageStore, IAsyncDisposab
         _queues = Enumerable.Range(0, _options.Writers)
             .Select(_ => Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true }))
             .ToArray();
-        _writers = _queues.Select(q => Task.Run(() => WriteLoopAsync(q.Reader))).ToArray();
+    }
+
+    /// <summary>
+    /// Runs the writer loops until every queue is closed (<see cref="StopAccepting"/>) and written out, or until
+    /// <paramref name="cancellationToken"/>: then whatever is unwritten fails, and its callers learn it.
+    /// </summary>
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        Task.WhenAll(_queues.Select(q => WriteLoopAsync(q.Reader, cancellationToken)));
+
+    /// <summary>Appends after this fail at once; the ones queued are still written.</summary>
+    public void StopAccepting()
+    {
+        foreach (var queue in _queues)
+        {
+            queue.Writer.TryComplete();
+        }
     }
 
     public Task<AppendResult> AppendAsync(LogAppend entry, CancellationToken cancellationToken = default)
@@ -91,19 +108,9 @@ public sealed partial class PostgresMessageStore : IMessageStore, IAsyncDisposab
 
     public async Task<ulong> GetHeadAsync(LogKind kind, ulong owner, CancellationToken cancellationToken = default)
     {
-        await using var command = _dataSource.CreateCommand(kind == LogKind.Inbox ? InboxSql.Head : Group.Head);
+        await using var command = _dataSource.CreateCommand(kind == LogKind.Inbox ? InboxSql.Head : GroupSql.Head);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)owner });
         return (ulong)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var queue in _queues)
-        {
-            queue.Writer.TryComplete();
-        }
-
-        await Task.WhenAll(_writers);
     }
 
     private void Enqueue(ulong owner, PendingWrite pending)
@@ -114,10 +121,34 @@ public sealed partial class PostgresMessageStore : IMessageStore, IAsyncDisposab
         }
     }
 
-    private async Task WriteLoopAsync(ChannelReader<PendingWrite> reader)
+    private async Task WriteLoopAsync(ChannelReader<PendingWrite> reader, CancellationToken cancellationToken)
     {
+        // Off the caller's context: the loops outlive the call that started them.
+        await Task.Yield();
         var batch = new List<PendingWrite>(_options.MaxBatch);
-        while (await reader.WaitToReadAsync())
+        try
+        {
+            await WriteBatchesAsync(reader, batch, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped before everything was written: nothing unwritten may leave its caller waiting.
+            var stopped = new OperationCanceledException("the message store stopped before this append was written", cancellationToken);
+            foreach (var pending in batch)
+            {
+                pending.Fail(stopped);
+            }
+
+            while (reader.TryRead(out var left))
+            {
+                left.Fail(stopped);
+            }
+        }
+    }
+
+    private async Task WriteBatchesAsync(ChannelReader<PendingWrite> reader, List<PendingWrite> batch, CancellationToken cancellationToken)
+    {
+        while (await reader.WaitToReadAsync(cancellationToken))
         {
             batch.Clear();
             while (batch.Count < _options.MaxBatch && reader.TryRead(out var pending))
@@ -134,14 +165,14 @@ public sealed partial class PostgresMessageStore : IMessageStore, IAsyncDisposab
             {
                 try
                 {
-                    await WriteBatchAsync(batch);
+                    await WriteBatchAsync(batch, cancellationToken);
                     break;
                 }
                 catch (PostgresException ex) when (attempt < MaxAttempts && ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected)
                 {
                     LogBatchRetried(_logger, batch.Count, ex.SqlState);
                 }
-                catch (Exception ex)
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
                     // Nothing of the batch committed: every caller learns it failed and keeps its memory as it was.
                     LogBatchFailed(_logger, ex, batch.Count);
@@ -156,10 +187,10 @@ public sealed partial class PostgresMessageStore : IMessageStore, IAsyncDisposab
         }
     }
 
-    private async Task WriteBatchAsync(List<PendingWrite> batch)
+    private async Task WriteBatchAsync(List<PendingWrite> batch, CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var command = new NpgsqlBatch(connection, transaction);
         var groups = new List<GroupWrite>();
         var inbox = new InboxBatch();
@@ -182,28 +213,28 @@ public sealed partial class PostgresMessageStore : IMessageStore, IAsyncDisposab
         }
 
         var groupResults = new AppendResult?[groups.Count];
-        await using (var reader = await command.ExecuteReaderAsync())
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             for (int i = 0; i < groups.Count; i++)
             {
-                if (await reader.ReadAsync())
+                if (await reader.ReadAsync(cancellationToken))
                 {
                     groupResults[i] = new AppendResult(reader.GetBoolean(0), (ulong)reader.GetInt64(1), reader.GetInt64(2));
                 }
 
-                await reader.NextResultAsync();
+                await reader.NextResultAsync(cancellationToken);
             }
 
             if (inbox.RowCount > 0)
             {
-                while (await reader.ReadAsync())
+                while (await reader.ReadAsync(cancellationToken))
                 {
                     inbox.SetRow((int)reader.GetInt64(0), reader.GetBoolean(1), (ulong)reader.GetInt64(2));
                 }
             }
         }
 
-        await transaction.CommitAsync();
+        await transaction.CommitAsync(cancellationToken);
         _batchSize?.Record(batch.Count);
         var now = System.Diagnostics.Stopwatch.GetTimestamp();
         for (int i = 0; i < groups.Count; i++)
@@ -225,7 +256,7 @@ public sealed partial class PostgresMessageStore : IMessageStore, IAsyncDisposab
 
     private static NpgsqlBatchCommand GroupCommand(LogAppend e)
     {
-        var append = new NpgsqlBatchCommand(Group.Append);
+        var append = new NpgsqlBatchCommand(GroupSql.Append);
         append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Owner });
         append.Parameters.Add(new NpgsqlParameter<int> { TypedValue = (int)e.Cmd });
         append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Orig });
@@ -234,7 +265,7 @@ public sealed partial class PostgresMessageStore : IMessageStore, IAsyncDisposab
         return append;
     }
 
-    private static LogSql SqlOf(LogKind kind) => kind == LogKind.Inbox ? Inbox : Group;
+    private static LogSql SqlOf(LogKind kind) => kind == LogKind.Inbox ? InboxLog : GroupLog;
 
     [LoggerMessage(EventId = 8001, Level = LogLevel.Error, Message = "Writing a batch of {Count} appends failed")]
     private static partial void LogBatchFailed(ILogger logger, Exception ex, int count);

@@ -169,7 +169,7 @@ public sealed class LeanConnection : IAsyncDisposable
         while (_end - _start >= FrameHeader.Size)
         {
             var header = _buffer.AsSpan(_start, FrameHeader.Size);
-            int length = (int)BinaryPrimitives.ReadUInt32BigEndian(header[8..]);
+            int length = (int)BinaryPrimitives.ReadUInt32BigEndian(header[FrameHeader.LengthOffset..]);
             if (_end - _start < FrameHeader.Size + length)
             {
                 if (FrameHeader.Size + length > _buffer.Length)
@@ -180,7 +180,7 @@ public sealed class LeanConnection : IAsyncDisposable
                 return;
             }
 
-            handler(BinaryPrimitives.ReadUInt32BigEndian(header), BinaryPrimitives.ReadUInt64BigEndian(header[28..]),
+            handler(BinaryPrimitives.ReadUInt32BigEndian(header[FrameHeader.TypeOffset..]), BinaryPrimitives.ReadUInt64BigEndian(header[FrameHeader.SerialOffset..]),
                 _buffer.AsSpan(_start + FrameHeader.Size, length));
             _start += FrameHeader.Size + length;
         }

@@ -66,13 +66,13 @@ public static class Wire
 
     public static void Header(Span<byte> destination, uint type, int length, ulong serial)
     {
-        BinaryPrimitives.WriteUInt32BigEndian(destination, type);
-        BinaryPrimitives.WriteUInt32BigEndian(destination[4..], FrameHeader.FlagUser);
-        BinaryPrimitives.WriteUInt32BigEndian(destination[8..], (uint)length);
-        BinaryPrimitives.WriteUInt32BigEndian(destination[12..], FrameHeader.Checksum);
-        BinaryPrimitives.WriteUInt64BigEndian(destination[16..], 0);
-        BinaryPrimitives.WriteUInt32BigEndian(destination[24..], 0);
-        BinaryPrimitives.WriteUInt64BigEndian(destination[28..], serial);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[FrameHeader.TypeOffset..], type);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[FrameHeader.FlagOffset..], FrameHeader.FlagUser);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[FrameHeader.LengthOffset..], (uint)length);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[FrameHeader.ChecksumOffset..], FrameHeader.Checksum);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[FrameHeader.SidOffset..], 0);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[FrameHeader.NidOffset..], 0);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[FrameHeader.SerialOffset..], serial);
     }
 
     private static int Field(Span<byte> destination, int field, ulong value)

@@ -1,0 +1,33 @@
+namespace OrleansIm.Grains.Storage;
+
+/// <summary>The statements of group logs (im_group_log) beside their read (<see cref="LogSql"/>).</summary>
+public static class GroupSql
+{
+    /// <summary>
+    /// One append. Parameters: $1 gid, $2 cmd, $3 orig, $4 serial, $5 body. Returns (stored, seq, message id).
+    /// </summary>
+    /// <remarks>
+    /// "earlier" finds a duplicate (gid, orig, serial); only when there is none are the body and the row written, at
+    /// the log's next seq. The appends of one batch run in order in one transaction, each seeing the rows of the ones
+    /// before it, so they are numbered in the order they were made. A concurrent writer of the same log (two
+    /// activations of one group during a partition) meets the primary key and its batch is written again.
+    /// </remarks>
+    public const string Append = """
+        WITH earlier AS (
+            SELECT seq, message_id FROM im_group_log WHERE gid = $1 AND orig = $3 AND serial = $4 AND $4 <> 0
+        ), message AS (
+            INSERT INTO im_message (cmd, orig, body)
+            SELECT $2, $3, $5 WHERE NOT EXISTS (SELECT 1 FROM earlier)
+            RETURNING id
+        ), inserted AS (
+            INSERT INTO im_group_log (gid, seq, orig, serial, message_id)
+            SELECT $1, coalesce((SELECT max(seq) FROM im_group_log WHERE gid = $1), 0) + 1, $3, $4, id FROM message
+            RETURNING seq, message_id
+        )
+        SELECT true, seq, message_id FROM inserted
+        UNION ALL
+        SELECT false, seq, message_id FROM earlier
+        """;
+
+    public const string Head = "SELECT coalesce(max(seq), 0) FROM im_group_log WHERE gid = $1";
+}
