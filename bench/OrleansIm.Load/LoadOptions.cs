@@ -5,10 +5,11 @@ namespace OrleansIm.Load;
 /// <summary>Command-line settings of the load tool.</summary>
 public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string Transport, int Pairs, int Messages, int Window, ulong FirstUid, string Scenario = "chat", int Members = 1000, int Online = 200, int Rate = 0, int HoldSeconds = 10, string ReadyFile = "", string Client = "lean", int Seconds = 60)
 {
-    public const string Usage = "usage: OrleansIm.Load [--scenario chat|group|room|idle|soak] [--host 127.0.0.1] [--tcp 9002] [--http 8002] [--transport tcp|ws|mixed] [--messages 200] [--first-uid N] [--client lean|signalr]\n" +
+    public const string Usage = "usage: OrleansIm.Load [--scenario chat|group|groupchat|room|idle|soak] [--host 127.0.0.1] [--tcp 9002] [--http 8002] [--transport tcp|ws|mixed] [--messages 200] [--first-uid N] [--client lean|signalr]\n" +
         "  --client signalr drives the SignalR peer (bench/OrleansIm.Peer) instead, for chat and room\n" +
         "  chat:  [--pairs 50] [--window 1] [--rate 0]   one sender and one receiver per pair; --rate N: open loop at N messages/s in total\n" +
         "  group: [--members 1000] [--online 200]   one owner sends to a group; --online members are connected\n" +
+        "  groupchat: [--pairs 50] [--online 1] [--window 1]   --pairs groups, each with one sender keeping --window GROUP-CHATs in flight and --online readers\n" +
         "  room:  [--online 1000] [--window 1]   --online sessions join one room; its owner keeps --window ROOM-BCs in flight\n" +
         "  idle:  [--online 1000] [--hold 10] [--ready-file PATH]   logs in --online sessions and holds them\n" +
         "  soak:  [--online 100] [--seconds 60]   --online users at a time come and go (new uids each time): chat, a group, a room";
@@ -29,7 +30,7 @@ public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string 
                 "--messages" => options with { Messages = Int(value) },
                 "--window" => options with { Window = Int(value) },
                 "--first-uid" => options with { FirstUid = ulong.Parse(value, CultureInfo.InvariantCulture) },
-                "--scenario" => value is "chat" or "group" or "room" or "idle" or "soak" ? options with { Scenario = value } : throw new ArgumentException(Usage),
+                "--scenario" => value is "chat" or "group" or "groupchat" or "room" or "idle" or "soak" ? options with { Scenario = value } : throw new ArgumentException(Usage),
                 "--members" => options with { Members = Int(value) },
                 "--online" => options with { Online = Int(value) },
                 "--rate" => options with { Rate = Int(value) },

@@ -35,6 +35,13 @@ if (options.Scenario == "soak")
     return soakReport.Errors == 0 ? 0 : 1;
 }
 
+if (options.Scenario == "groupchat")
+{
+    var groupChatReport = await new OrleansIm.Load.Lean.LeanGroupChat(options).RunAsync();
+    Console.WriteLine(groupChatReport);
+    return groupChatReport.Lost == 0 && groupChatReport.Refused == 0 ? 0 : 1;
+}
+
 if (options.Scenario == "group")
 {
     var groupReport = await new GroupLoad(options).RunAsync();

@@ -22,6 +22,19 @@ public static class Wire
         return FrameHeader.Size + n;
     }
 
+    /// <summary>GROUP-CHAT: 1 uid, 2 gid, 3 level, 4 time, 5 text. Returns the frame's length.</summary>
+    public static int WriteGroupChat(Span<byte> destination, ulong serial, ulong uid, ulong gid, long time, ReadOnlySpan<byte> text)
+    {
+        var body = destination[FrameHeader.Size..];
+        int n = Field(body, 1, uid);
+        n += Field(body[n..], 2, gid);
+        n += Field(body[n..], 3, 0);
+        n += Field(body[n..], 4, (ulong)time);
+        n += Bytes(body[n..], 5, text);
+        Header(destination, Cmd.GroupChat, n, serial);
+        return FrameHeader.Size + n;
+    }
+
     /// <summary>ROOM-BC: 1 rid, 2 level, 3 time, 4 expire (0: not kept), 5 data.</summary>
     public static int WriteRoomBroadcast(Span<byte> destination, ulong serial, ulong rid, long time, ReadOnlySpan<byte> data)
     {
