@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using HdrHistogram;
 using OrleansIm.Protocol;
@@ -18,9 +19,9 @@ public sealed class LeanChat(LoadOptions options)
 
     private readonly LongConcurrentHistogram _ackLatency = new(1, HighestMicros, 3);
     private readonly LongConcurrentHistogram _deliveryLatency = new(1, HighestMicros, 3);
-    private int _acked;
-    private int _refused;
-    private int _delivered;
+    private readonly StrongBox<int> _acked = new();
+    private readonly StrongBox<int> _refused = new();
+    private readonly StrongBox<int> _delivered = new();
 
     public async Task<LoadReport> RunAsync()
     {
@@ -43,7 +44,7 @@ public sealed class LeanChat(LoadOptions options)
         await Task.WhenAll(sending);
 
         var deadline = Stopwatch.StartNew();
-        while (Volatile.Read(ref _delivered) < Volatile.Read(ref _acked) && deadline.Elapsed < TimeSpan.FromSeconds(30))
+        while (Volatile.Read(ref _delivered.Value) < Volatile.Read(ref _acked.Value) && deadline.Elapsed < TimeSpan.FromSeconds(30))
         {
             await Task.Delay(2);
         }
@@ -56,7 +57,7 @@ public sealed class LeanChat(LoadOptions options)
         }
 
         await Task.WhenAll(receiving);
-        return new LoadReport(options, _acked, _refused, _delivered, _acked - _delivered, elapsed, _ackLatency, _deliveryLatency);
+        return new LoadReport(options, _acked.Value, _refused.Value, _delivered.Value, _acked.Value - _delivered.Value, elapsed, _ackLatency, _deliveryLatency);
     }
 
     private async Task<LeanConnection> ConnectAsync(HttpClient http, ulong uid, int index)
@@ -66,47 +67,9 @@ public sealed class LeanChat(LoadOptions options)
         return connection;
     }
 
-    private async Task SendClosedLoopAsync(LeanConnection sender, ulong dest)
-    {
-        var sentAt = new long[options.Messages + 1];
-        var buffer = new byte[MaxFrame * Math.Max(options.Window, 64)];
-        int sent = 0, answered = 0, due = options.Window;
-        FrameHandler onFrame = (type, serial, body) =>
-        {
-            if (type != Cmd.ChatAck || serial == 0 || serial > (ulong)options.Messages)
-            {
-                return;
-            }
-
-            Record(_ackLatency, sentAt[serial]);
-            Interlocked.Increment(ref Wire.ReadVarintField(body, 3) == ResultCode.Ok ? ref _acked : ref _refused);
-            answered++;
-            due++;
-        };
-
-        while (answered < options.Messages)
-        {
-            int length = 0;
-            while (due > 0 && sent < options.Messages && length + MaxFrame <= buffer.Length)
-            {
-                var now = Stopwatch.GetTimestamp();
-                sent++;
-                sentAt[sent] = now;
-                length += Wire.WriteChat(buffer.AsSpan(length), (ulong)sent, sender.Uid, dest, now, Text);
-                due--;
-            }
-
-            if (length > 0)
-            {
-                await sender.SendAsync(buffer.AsMemory(0, length));
-            }
-
-            if (answered < options.Messages && !await sender.ReceiveAsync(onFrame))
-            {
-                throw new IOException($"sender {sender.Uid} was disconnected");
-            }
-        }
-    }
+    private Task SendClosedLoopAsync(LeanConnection sender, ulong dest) =>
+        ClosedLoop.SendAsync(sender, options.Messages, options.Window, Cmd.ChatAck, 3,
+            (destination, serial, now) => Wire.WriteChat(destination, serial, sender.Uid, dest, now, Text), _ackLatency, _acked, _refused);
 
     private async Task SendOnScheduleAsync(LeanConnection sender, ulong dest)
     {
@@ -122,7 +85,7 @@ public sealed class LeanChat(LoadOptions options)
             }
 
             Record(_ackLatency, Volatile.Read(ref sentAt[serial]));
-            Interlocked.Increment(ref Wire.ReadVarintField(body, 3) == ResultCode.Ok ? ref _acked : ref _refused);
+            Interlocked.Increment(ref Wire.ReadVarintField(body, 3) == ResultCode.Ok ? ref _acked.Value : ref _refused.Value);
             Interlocked.Increment(ref answered);
         };
 
@@ -167,29 +130,8 @@ public sealed class LeanChat(LoadOptions options)
         await receiving;
     }
 
-    private async Task ReceiveAsync(LeanConnection receiver, CancellationToken stop)
-    {
-        FrameHandler onFrame = (type, _, body) =>
-        {
-            if (type == Cmd.Chat)
-            {
-                Record(_deliveryLatency, (long)Wire.ReadVarintField(body, 4));
-                Interlocked.Increment(ref _delivered);
-            }
-        };
+    private Task ReceiveAsync(LeanConnection receiver, CancellationToken stop) =>
+        ClosedLoop.ReceiveAsync(receiver, Cmd.Chat, _deliveryLatency, _delivered, stop);
 
-        try
-        {
-            while (!stop.IsCancellationRequested && await receiver.ReceiveAsync(onFrame))
-            {
-            }
-        }
-        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or System.Net.WebSockets.WebSocketException or ObjectDisposedException or OperationCanceledException)
-        {
-            // The run is over and the connection was closed under the loop.
-        }
-    }
-
-    private static void Record(LongConcurrentHistogram histogram, long sentTimestamp) =>
-        histogram.RecordValue(Math.Max(1, (long)Stopwatch.GetElapsedTime(sentTimestamp).TotalMicroseconds));
+    private static void Record(LongConcurrentHistogram histogram, long sentTimestamp) => ClosedLoop.Record(histogram, sentTimestamp);
 }

@@ -1,5 +1,5 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
-using Google.Protobuf;
 using HdrHistogram;
 using OrleansIm.Protocol;
 using OrleansIm.Protocol.Messages;
@@ -15,13 +15,12 @@ public sealed class LeanGroupChat(LoadOptions options)
 {
     private static readonly long HighestMicros = TimeSpan.FromMinutes(10).Ticks / 10;
     private static readonly byte[] Text = "load test message"u8.ToArray();
-    private const int MaxFrame = 256;
 
     private readonly LongConcurrentHistogram _ackLatency = new(1, HighestMicros, 3);
     private readonly LongConcurrentHistogram _deliveryLatency = new(1, HighestMicros, 3);
-    private int _acked;
-    private int _refused;
-    private int _delivered;
+    private readonly StrongBox<int> _acked = new();
+    private readonly StrongBox<int> _refused = new();
+    private readonly StrongBox<int> _delivered = new();
 
     public async Task<LoadReport> RunAsync()
     {
@@ -59,9 +58,9 @@ public sealed class LeanGroupChat(LoadOptions options)
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(senders.Select((s, g) => Task.Run(() => SendAsync(s, gids[g]))));
 
-        var expected = (long)Volatile.Read(ref _acked) * options.Online;
+        var expected = (long)Volatile.Read(ref _acked.Value) * options.Online;
         var deadline = Stopwatch.StartNew();
-        while (Volatile.Read(ref _delivered) < expected && deadline.Elapsed < TimeSpan.FromSeconds(30))
+        while (Volatile.Read(ref _delivered.Value) < expected && deadline.Elapsed < TimeSpan.FromSeconds(30))
         {
             await Task.Delay(2);
         }
@@ -74,7 +73,7 @@ public sealed class LeanGroupChat(LoadOptions options)
         }
 
         await Task.WhenAll(receiving);
-        return new LoadReport(options, _acked, _refused, _delivered, (int)(expected - _delivered), elapsed, _ackLatency, _deliveryLatency);
+        return new LoadReport(options, _acked.Value, _refused.Value, _delivered.Value, (int)(expected - _delivered.Value), elapsed, _ackLatency, _deliveryLatency);
     }
 
     private async Task<LeanConnection> ConnectAsync(HttpClient http, ulong uid, int index)
@@ -84,71 +83,10 @@ public sealed class LeanGroupChat(LoadOptions options)
         return connection;
     }
 
-    private async Task SendAsync(LeanConnection sender, ulong gid)
-    {
-        var sentAt = new long[options.Messages + 1];
-        var buffer = new byte[MaxFrame * Math.Max(options.Window, 64)];
-        int sent = 0, answered = 0, due = options.Window;
-        FrameHandler onFrame = (type, serial, body) =>
-        {
-            if (type != Cmd.GroupChatAck || serial == 0 || serial > (ulong)options.Messages)
-            {
-                return;
-            }
+    private Task SendAsync(LeanConnection sender, ulong gid) =>
+        ClosedLoop.SendAsync(sender, options.Messages, options.Window, Cmd.GroupChatAck, 1,
+            (destination, serial, now) => Wire.WriteGroupChat(destination, serial, sender.Uid, gid, now, Text), _ackLatency, _acked, _refused);
 
-            Record(_ackLatency, sentAt[serial]);
-            Interlocked.Increment(ref Wire.ReadVarintField(body, 1) == ResultCode.Ok ? ref _acked : ref _refused);
-            answered++;
-            due++;
-        };
-
-        while (answered < options.Messages)
-        {
-            int length = 0;
-            while (due > 0 && sent < options.Messages && length + MaxFrame <= buffer.Length)
-            {
-                var now = Stopwatch.GetTimestamp();
-                sent++;
-                sentAt[sent] = now;
-                length += Wire.WriteGroupChat(buffer.AsSpan(length), (ulong)sent, sender.Uid, gid, now, Text);
-                due--;
-            }
-
-            if (length > 0)
-            {
-                await sender.SendAsync(buffer.AsMemory(0, length));
-            }
-
-            if (answered < options.Messages && !await sender.ReceiveAsync(onFrame))
-            {
-                throw new IOException($"sender {sender.Uid} was disconnected");
-            }
-        }
-    }
-
-    private async Task ReceiveAsync(LeanConnection reader, CancellationToken stop)
-    {
-        FrameHandler onFrame = (type, _, body) =>
-        {
-            if (type == Cmd.GroupChat)
-            {
-                Record(_deliveryLatency, (long)Wire.ReadVarintField(body, 4));
-                Interlocked.Increment(ref _delivered);
-            }
-        };
-
-        try
-        {
-            while (!stop.IsCancellationRequested && await reader.ReceiveAsync(onFrame))
-            {
-            }
-        }
-        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or System.Net.WebSockets.WebSocketException or ObjectDisposedException or OperationCanceledException)
-        {
-            // The run is over and the connection was closed under the loop.
-        }
-    }
-
-    private static void Record(LongConcurrentHistogram histogram, long sentTimestamp) =>
-        histogram.RecordValue(Math.Max(1, (long)Stopwatch.GetElapsedTime(sentTimestamp).TotalMicroseconds));
+    private Task ReceiveAsync(LeanConnection reader, CancellationToken stop) =>
+        ClosedLoop.ReceiveAsync(reader, Cmd.GroupChat, _deliveryLatency, _delivered, stop);
 }

@@ -52,7 +52,7 @@ public sealed class AbuseTests
                 // Refused again: the closed connection was not released yet.
                 return false;
             }
-        }, "a connection admitted after one closed");
+        }, "a connection admitted after one closed", TimeSpan.FromSeconds(30)); // each try is a login, slow on a loaded machine
         foreach (var client in held.Take(2))
         {
             await client.DisposeAsync();
