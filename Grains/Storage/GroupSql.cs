@@ -4,7 +4,8 @@ namespace OrleansIm.Grains.Storage;
 public static class GroupSql
 {
     /// <summary>
-    /// One append. Parameters: $1 gid, $2 cmd, $3 orig, $4 serial, $5 body. Returns (stored, seq, message id).
+    /// One append. Parameters: $1 gid, $2 cmd, $3 orig, $4 serial, $5 body, $6 the time it is stored. Returns
+    /// (stored, seq, message id).
     /// </summary>
     /// <remarks>
     /// "earlier" finds a duplicate (gid, orig, serial); only when there is none are the body and the row written, at
@@ -16,8 +17,8 @@ public static class GroupSql
         WITH earlier AS (
             SELECT seq, message_id FROM im_group_log WHERE gid = $1 AND orig = $3 AND serial = $4 AND $4 <> 0
         ), message AS (
-            INSERT INTO im_message (cmd, orig, body)
-            SELECT $2, $3, $5 WHERE NOT EXISTS (SELECT 1 FROM earlier)
+            INSERT INTO im_message (cmd, orig, body, created_at)
+            SELECT $2, $3, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM earlier)
             RETURNING id
         ), inserted AS (
             INSERT INTO im_group_log (gid, seq, orig, serial, message_id)
@@ -30,4 +31,22 @@ public static class GroupSql
         """;
 
     public const string Head = "SELECT coalesce(max(seq), 0) FROM im_group_log WHERE gid = $1";
+
+    private const string Entry = "x.seq, m.cmd, x.orig, 0::bigint, 0::bigint, m.id, m.created_at, m.body";
+
+    /// <summary>$1 gid, $2 seq.</summary>
+    public const string Get = $"SELECT {Entry} FROM im_group_log x JOIN im_message m ON m.id = x.message_id WHERE x.gid = $1 AND x.seq = $2";
+
+    /// <summary>$1 gid: the latest entry with a sender.</summary>
+    public const string LastMessage = $"""
+        SELECT {Entry} FROM im_group_log x JOIN im_message m ON m.id = x.message_id
+        WHERE x.gid = $1 AND x.orig <> 0
+        ORDER BY x.seq DESC LIMIT 1
+        """;
+
+    /// <summary>$1 gid, $2 after seq, $3 reader.</summary>
+    public const string CountMessages = "SELECT count(*) FROM im_group_log WHERE gid = $1 AND seq > $2 AND orig <> 0 AND orig <> $3";
+
+    /// <summary>$1 gid, $2 seq, $3 body.</summary>
+    public const string ReplaceBody = "UPDATE im_message SET body = $3 WHERE id = (SELECT message_id FROM im_group_log WHERE gid = $1 AND seq = $2)";
 }

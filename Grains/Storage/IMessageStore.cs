@@ -26,4 +26,28 @@ public interface IMessageStore
 
     /// <summary>The highest seq of a log (0 when empty).</summary>
     Task<ulong> GetHeadAsync(LogKind kind, ulong owner, CancellationToken cancellationToken = default);
+
+    /// <summary>The entry at <paramref name="seq"/> of a log with what the store knows of it, or null.</summary>
+    Task<StoredEntry?> GetEntryAsync(LogKind kind, ulong owner, ulong seq, CancellationToken cancellationToken = default);
+
+    /// <summary>The latest private message of each conversation of <paramref name="uid"/>'s inbox (one per peer).</summary>
+    Task<IReadOnlyList<StoredEntry>> LatestPerPeerAsync(ulong uid, CancellationToken cancellationToken = default);
+
+    /// <summary>How many messages <paramref name="peer"/> sent to <paramref name="uid"/> after inbox seq <paramref name="afterSeq"/>.</summary>
+    Task<int> CountFromPeerAsync(ulong uid, ulong peer, ulong afterSeq, CancellationToken cancellationToken = default);
+
+    /// <summary>The latest message <paramref name="peer"/> sent to <paramref name="uid"/> at or below inbox seq <paramref name="atOrBelow"/>, or null.</summary>
+    Task<StoredEntry?> LastFromPeerAsync(ulong uid, ulong peer, ulong atOrBelow, CancellationToken cancellationToken = default);
+
+    /// <summary>The latest message (an entry with a sender, not a notice) of group <paramref name="gid"/>'s log, or null.</summary>
+    Task<StoredEntry?> LastGroupMessageAsync(ulong gid, CancellationToken cancellationToken = default);
+
+    /// <summary>How many messages of group <paramref name="gid"/> after <paramref name="afterSeq"/> were sent by others than <paramref name="reader"/>.</summary>
+    Task<int> CountGroupMessagesAsync(ulong gid, ulong afterSeq, ulong reader, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Replaces the body of the message at <paramref name="seq"/> of a log (a recall's tombstone), for every log that
+    /// holds it; durable when the task completes. False when there is no such entry.
+    /// </summary>
+    Task<bool> ReplaceBodyAsync(LogKind kind, ulong owner, ulong seq, byte[] body, CancellationToken cancellationToken = default);
 }

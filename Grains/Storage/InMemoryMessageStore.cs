@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
 using OrleansIm.Grains.Interfaces;
 
 namespace OrleansIm.Grains.Storage;
@@ -8,7 +9,7 @@ namespace OrleansIm.Grains.Storage;
 /// lock for the whole store was the most contended thing on the CHAT path); a message for two inboxes takes both,
 /// lower uid first. Both inboxes hold the same body array: it is stored once.
 /// </summary>
-public sealed class InMemoryMessageStore : IMessageStore
+public sealed class InMemoryMessageStore([FromKeyedServices(ImClock.Key)] TimeProvider time) : IMessageStore
 {
     private readonly ConcurrentDictionary<(LogKind Kind, ulong Owner), MemoryLog> _logs = new();
     private long _lastMessageId;
@@ -28,9 +29,9 @@ public sealed class InMemoryMessageStore : IMessageStore
                 return Task.FromResult(new AppendResult(false, earlier.Seq, earlier.MessageId));
             }
 
-            var messageId = Interlocked.Increment(ref _lastMessageId);
-            var seq = log.Add(entry.Orig, entry.Serial, entry.Cmd, entry.Body, messageId);
-            return Task.FromResult(new AppendResult(true, seq, messageId));
+            var message = NewMessage(entry.Cmd, entry.Body);
+            var seq = log.Add(entry.Orig, entry.Serial, 0, message);
+            return Task.FromResult(new AppendResult(true, seq, message.Id));
         }
     }
 
@@ -55,9 +56,16 @@ public sealed class InMemoryMessageStore : IMessageStore
                     return Task.FromResult(new InboxAppendResult(false, receiverEarlier?.Seq ?? 0, senderEarlier?.Seq ?? 0));
                 }
 
-                var messageId = Interlocked.Increment(ref _lastMessageId);
-                var receiverSeq = receiver?.Add(entry.Orig, entry.Serial, entry.Cmd, entry.Body, messageId) ?? 0;
-                var senderSeq = sender?.Add(entry.Orig, entry.Serial, entry.Cmd, entry.Body, messageId) ?? 0;
+                var message = NewMessage(entry.Cmd, entry.Body);
+                var conversation = entry.Dest != 0;
+                var receiverSeq = receiver?.Add(entry.Orig, entry.Serial, conversation ? entry.Orig : 0, message) ?? 0;
+                var senderSeq = sender?.Add(entry.Orig, entry.Serial, conversation ? entry.Dest : 0, message) ?? 0;
+                if (conversation && receiver is not null && sender is not null)
+                {
+                    receiver.SetPeerSeq(receiverSeq, senderSeq);
+                    sender.SetPeerSeq(senderSeq, receiverSeq);
+                }
+
                 return Task.FromResult(new InboxAppendResult(true, receiverSeq, senderSeq));
             }
         }
@@ -80,6 +88,46 @@ public sealed class InMemoryMessageStore : IMessageStore
             return Task.FromResult(log.Head);
         }
     }
+
+    public Task<StoredEntry?> GetEntryAsync(LogKind kind, ulong owner, ulong seq, CancellationToken cancellationToken = default) =>
+        Under(LogOf(kind, owner), log => log.Get(seq));
+
+    public Task<IReadOnlyList<StoredEntry>> LatestPerPeerAsync(ulong uid, CancellationToken cancellationToken = default) =>
+        Under(LogOf(LogKind.Inbox, uid), log => log.LatestPerPeer());
+
+    public Task<int> CountFromPeerAsync(ulong uid, ulong peer, ulong afterSeq, CancellationToken cancellationToken = default) =>
+        Under(LogOf(LogKind.Inbox, uid), log => log.Count(afterSeq, e => e.Peer == peer && e.Orig == peer));
+
+    public Task<StoredEntry?> LastFromPeerAsync(ulong uid, ulong peer, ulong atOrBelow, CancellationToken cancellationToken = default) =>
+        Under(LogOf(LogKind.Inbox, uid), log => log.Last(atOrBelow, e => e.Peer == peer && e.Orig == peer));
+
+    public Task<StoredEntry?> LastGroupMessageAsync(ulong gid, CancellationToken cancellationToken = default) =>
+        Under(LogOf(LogKind.Group, gid), log => log.Last(ulong.MaxValue, e => e.Orig != 0));
+
+    public Task<int> CountGroupMessagesAsync(ulong gid, ulong afterSeq, ulong reader, CancellationToken cancellationToken = default) =>
+        Under(LogOf(LogKind.Group, gid), log => log.Count(afterSeq, e => e.Orig != 0 && e.Orig != reader));
+
+    public Task<bool> ReplaceBodyAsync(LogKind kind, ulong owner, ulong seq, byte[] body, CancellationToken cancellationToken = default) =>
+        Under(LogOf(kind, owner), log =>
+        {
+            if (log.MessageAt(seq) is not { } message)
+            {
+                return false;
+            }
+
+            message.Body = body;
+            return true;
+        });
+
+    private static Task<T> Under<T>(MemoryLog log, Func<MemoryLog, T> read)
+    {
+        lock (log.Lock)
+        {
+            return Task.FromResult(read(log));
+        }
+    }
+
+    private MemoryMessage NewMessage(uint cmd, byte[] body) => new(Interlocked.Increment(ref _lastMessageId), cmd, body, time.GetUtcNow());
 
     private MemoryLog LogOf(LogKind kind, ulong owner) => _logs.GetOrAdd((kind, owner), static _ => new MemoryLog());
 }

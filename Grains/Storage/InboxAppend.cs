@@ -6,4 +6,9 @@ namespace OrleansIm.Grains.Storage;
 /// assigned by the store as it commits. A non-zero <see cref="Serial"/> makes (inbox, orig, serial) unique:
 /// appending it again stores nothing and answers the seqs of the earlier rows.
 /// </summary>
-public sealed record InboxAppend(uint Cmd, ulong Orig, ulong Serial, byte[] Body, ulong Receiver, ulong Sender = 0);
+/// <remarks>
+/// A private message names its receiver in <see cref="Dest"/>: its rows are then part of the conversation between
+/// <see cref="Orig"/> and <see cref="Dest"/> (the receiver's row has peer <see cref="Orig"/>, the sender's peer
+/// <see cref="Dest"/>, and each knows the other's seq), also when only one of them is stored (a gagged sender).
+/// </remarks>
+public sealed record InboxAppend(uint Cmd, ulong Orig, ulong Serial, byte[] Body, ulong Receiver, ulong Sender = 0, ulong Dest = 0);

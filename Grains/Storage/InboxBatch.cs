@@ -49,12 +49,14 @@ internal sealed class InboxBatch
         }
     }
 
-    public NpgsqlBatchCommand ToCommand()
+    /// <summary>The batch as one statement; its messages are stored at <paramref name="created"/>.</summary>
+    public NpgsqlBatchCommand ToCommand(DateTimeOffset created)
     {
         var uids = new long[_rows.Count];
         var rowOrigs = new long[_rows.Count];
         var serials = new long[_rows.Count];
         var bodyIndexes = new int[_rows.Count];
+        var peers = new long[_rows.Count];
         for (int i = 0; i < _rows.Count; i++)
         {
             var (write, sender) = _rows[i];
@@ -63,6 +65,7 @@ internal sealed class InboxBatch
             rowOrigs[i] = (long)e.Orig;
             serials[i] = (long)e.Serial;
             bodyIndexes[i] = write + 1;
+            peers[i] = e.Dest == 0 ? 0 : (long)(sender ? e.Dest : e.Orig);
         }
 
         var cmds = new int[_writes.Count];
@@ -85,9 +88,11 @@ internal sealed class InboxBatch
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = rowOrigs });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = serials });
         command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = bodyIndexes });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = peers });
         command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = cmds });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = origs });
         command.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = bodies, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = created, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         return command;
     }
 

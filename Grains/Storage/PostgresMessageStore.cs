@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -37,8 +38,16 @@ public sealed partial class PostgresMessageStore : IMessageStore
     private readonly System.Diagnostics.Metrics.Histogram<double>? _appendLatency;
     private readonly System.Diagnostics.Metrics.Histogram<int>? _batchSize;
 
-    public PostgresMessageStore(NpgsqlDataSource dataSource, IOptions<MessageStoreOptions> options, ILogger<PostgresMessageStore> logger, System.Diagnostics.Metrics.IMeterFactory? meters = null)
+    private readonly TimeProvider _time;
+
+    public PostgresMessageStore(
+        NpgsqlDataSource dataSource,
+        IOptions<MessageStoreOptions> options,
+        [FromKeyedServices(ImClock.Key)] TimeProvider time,
+        ILogger<PostgresMessageStore> logger,
+        System.Diagnostics.Metrics.IMeterFactory? meters = null)
     {
+        _time = time;
         var meter = meters?.Create(new System.Diagnostics.Metrics.MeterOptions("OrleansIm"));
         _appendLatency = meter?.CreateHistogram<double>("im.store.append.duration", unit: "ms", description: "From an append's request to its commit");
         _batchSize = meter?.CreateHistogram<int>("im.store.batch.size", unit: "{append}", description: "Appends committed together");
@@ -48,6 +57,68 @@ public sealed partial class PostgresMessageStore : IMessageStore
         _queues = Enumerable.Range(0, _options.Writers)
             .Select(_ => Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true }))
             .ToArray();
+    }
+
+    public Task<StoredEntry?> GetEntryAsync(LogKind kind, ulong owner, ulong seq, CancellationToken cancellationToken = default) =>
+        QueryOneAsync(kind == LogKind.Inbox ? InboxSql.Get : GroupSql.Get, cancellationToken, (long)owner, (long)seq);
+
+    public async Task<IReadOnlyList<StoredEntry>> LatestPerPeerAsync(ulong uid, CancellationToken cancellationToken = default) =>
+        await QueryAsync(InboxSql.LatestPerPeer, cancellationToken, (long)uid);
+
+    public Task<int> CountFromPeerAsync(ulong uid, ulong peer, ulong afterSeq, CancellationToken cancellationToken = default) =>
+        CountAsync(InboxSql.CountFromPeer, cancellationToken, (long)uid, (long)peer, (long)afterSeq);
+
+    public Task<StoredEntry?> LastFromPeerAsync(ulong uid, ulong peer, ulong atOrBelow, CancellationToken cancellationToken = default) =>
+        QueryOneAsync(InboxSql.LastFromPeer, cancellationToken, (long)uid, (long)peer, (long)Math.Min(atOrBelow, long.MaxValue));
+
+    public Task<StoredEntry?> LastGroupMessageAsync(ulong gid, CancellationToken cancellationToken = default) =>
+        QueryOneAsync(GroupSql.LastMessage, cancellationToken, (long)gid);
+
+    public Task<int> CountGroupMessagesAsync(ulong gid, ulong afterSeq, ulong reader, CancellationToken cancellationToken = default) =>
+        CountAsync(GroupSql.CountMessages, cancellationToken, (long)gid, (long)afterSeq, (long)reader);
+
+    public async Task<bool> ReplaceBodyAsync(LogKind kind, ulong owner, ulong seq, byte[] body, CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand(kind == LogKind.Inbox ? InboxSql.ReplaceBody : GroupSql.ReplaceBody);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)owner });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)seq });
+        command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = body, NpgsqlDbType = NpgsqlDbType.Bytea });
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    private async Task<StoredEntry?> QueryOneAsync(string sql, CancellationToken cancellationToken, params long[] arguments) =>
+        (await QueryAsync(sql, cancellationToken, arguments)) is [var first, ..] ? first : null;
+
+    private async Task<List<StoredEntry>> QueryAsync(string sql, CancellationToken cancellationToken, params long[] arguments)
+    {
+        await using var command = Command(sql, arguments);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var entries = new List<StoredEntry>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            entries.Add(new StoredEntry(
+                (ulong)reader.GetInt64(0), (uint)reader.GetInt32(1), (ulong)reader.GetInt64(2), (ulong)reader.GetInt64(3), (ulong)reader.GetInt64(4),
+                reader.GetInt64(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetFieldValue<byte[]>(7)));
+        }
+
+        return entries;
+    }
+
+    private async Task<int> CountAsync(string sql, CancellationToken cancellationToken, params long[] arguments)
+    {
+        await using var command = Command(sql, arguments);
+        return checked((int)(long)(await command.ExecuteScalarAsync(cancellationToken))!);
+    }
+
+    private NpgsqlCommand Command(string sql, long[] arguments)
+    {
+        var command = _dataSource.CreateCommand(sql);
+        foreach (var argument in arguments)
+        {
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = argument });
+        }
+
+        return command;
     }
 
     /// <summary>
@@ -192,6 +263,7 @@ public sealed partial class PostgresMessageStore : IMessageStore
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var command = new NpgsqlBatch(connection, transaction);
+        var created = _time.GetUtcNow();
         var groups = new List<GroupWrite>();
         var inbox = new InboxBatch();
         foreach (var pending in batch)
@@ -199,7 +271,7 @@ public sealed partial class PostgresMessageStore : IMessageStore
             if (pending is GroupWrite group)
             {
                 groups.Add(group);
-                command.BatchCommands.Add(GroupCommand(group.Entry));
+                command.BatchCommands.Add(GroupCommand(group.Entry, created));
             }
             else
             {
@@ -209,7 +281,7 @@ public sealed partial class PostgresMessageStore : IMessageStore
 
         if (inbox.RowCount > 0)
         {
-            command.BatchCommands.Add(inbox.ToCommand());
+            command.BatchCommands.Add(inbox.ToCommand(created));
         }
 
         var groupResults = new AppendResult?[groups.Count];
@@ -254,7 +326,7 @@ public sealed partial class PostgresMessageStore : IMessageStore
         inbox.Complete(_appendLatency, now);
     }
 
-    private static NpgsqlBatchCommand GroupCommand(LogAppend e)
+    private static NpgsqlBatchCommand GroupCommand(LogAppend e, DateTimeOffset created)
     {
         var append = new NpgsqlBatchCommand(GroupSql.Append);
         append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Owner });
@@ -262,6 +334,7 @@ public sealed partial class PostgresMessageStore : IMessageStore
         append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Orig });
         append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Serial });
         append.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = e.Body, NpgsqlDbType = NpgsqlDbType.Bytea });
+        append.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = created, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         return append;
     }
 

@@ -32,7 +32,7 @@ public sealed partial class UserGrain
 
         // Gagged: the sender is not told, and nothing is kept for this user; the sender's own copy still is.
         bool gagged = state.State.Gagged.Contains(orig);
-        var appended = await AppendInboxAsync(new InboxAppend(Cmd.Chat, orig, serial, chatBody, gagged ? 0 : Uid, orig));
+        var appended = await AppendInboxAsync(new InboxAppend(Cmd.Chat, orig, serial, chatBody, gagged ? 0 : Uid, orig, Dest: Uid));
         return new ChatDelivery(ResultCode.Ok, appended.SenderSeq, appended.Inserted);
     }
 

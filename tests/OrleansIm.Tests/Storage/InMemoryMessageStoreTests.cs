@@ -4,5 +4,5 @@ namespace OrleansIm.Tests.Storage;
 
 public sealed class InMemoryMessageStoreTests : MessageStoreContract
 {
-    protected override Task<IMessageStore> CreateStoreAsync() => Task.FromResult<IMessageStore>(new InMemoryMessageStore());
+    protected override Task<IMessageStore> CreateStoreAsync() => Task.FromResult<IMessageStore>(new InMemoryMessageStore(Clock));
 }

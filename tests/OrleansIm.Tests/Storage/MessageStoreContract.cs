@@ -8,6 +8,9 @@ namespace OrleansIm.Tests.Storage;
 /// <summary>The one contract both message stores must meet; each store runs it through a subclass.</summary>
 public abstract class MessageStoreContract
 {
+    /// <summary>The clock the stores under test stamp messages with.</summary>
+    protected Microsoft.Extensions.Time.Testing.FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+
     protected abstract Task<IMessageStore> CreateStoreAsync();
 
     private static byte[] Body(string text) => Encoding.UTF8.GetBytes(text);
@@ -195,5 +198,86 @@ public abstract class MessageStoreContract
         Assert.Equal(Enumerable.Range(1, 300).Select(i => (ulong)i), results.Select(r => r.SenderSeq));
         var read = await store.ReadAsync(LogKind.Inbox, uid, 0, 1000);
         Assert.Equal(Enumerable.Range(1, 300).Select(i => $"m{i}"), read.Select(e => Encoding.UTF8.GetString(e.Body)));
+    }
+
+    [Fact]
+    public async Task A_private_message_belongs_to_the_conversation_on_both_sides_and_each_row_knows_the_other_seq()
+    {
+        var store = await CreateStoreAsync();
+        var (alice, bob) = (Ids.Next(), Ids.Next());
+        await store.AppendInboxAsync(new InboxAppend(Cmd.P2P, 0, 0, Body("push"), bob));
+        var sent = await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, alice, 9, Body("hi bob"), bob, alice, Dest: bob));
+        Assert.Equal((2UL, 1UL), (sent.ReceiverSeq, sent.SenderSeq));
+
+        var atBob = (await store.GetEntryAsync(LogKind.Inbox, bob, 2))!;
+        Assert.Equal((Cmd.Chat, alice, alice, 1UL, "hi bob"), (atBob.Cmd, atBob.Orig, atBob.Peer, atBob.PeerSeq, Encoding.UTF8.GetString(atBob.Body)));
+        Assert.Equal(Clock.GetUtcNow(), atBob.Created);
+        var atAlice = (await store.GetEntryAsync(LogKind.Inbox, alice, 1))!;
+        Assert.Equal((alice, bob, 2UL, atBob.MessageId), (atAlice.Orig, atAlice.Peer, atAlice.PeerSeq, atAlice.MessageId));
+
+        var push = (await store.GetEntryAsync(LogKind.Inbox, bob, 1))!;
+        Assert.Equal((0UL, 0UL), (push.Peer, push.PeerSeq));
+        Assert.Null(await store.GetEntryAsync(LogKind.Inbox, bob, 3));
+        Assert.Null(await store.GetEntryAsync(LogKind.Inbox, bob, 0));
+    }
+
+    [Fact]
+    public async Task Conversations_give_the_latest_message_per_peer_and_count_what_a_peer_sent()
+    {
+        var store = await CreateStoreAsync();
+        var (me, ann, ben) = (Ids.Next(), Ids.Next(), Ids.Next());
+        await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, ann, 0, Body("a1"), me, ann, Dest: me));
+        await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, ben, 0, Body("b1"), me, ben, Dest: me));
+        await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, ann, 0, Body("a2"), me, ann, Dest: me));
+        await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, me, 0, Body("to ann"), ann, me, Dest: ann));
+        await store.AppendInboxAsync(new InboxAppend(Cmd.FriendAdd, ben, 0, Body("relay"), me));
+
+        // A message to someone who muted me is kept on my side only, in our conversation all the same.
+        var carl = Ids.Next();
+        await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, me, 0, Body("to carl"), 0, me, Dest: carl));
+
+        var latest = (await store.LatestPerPeerAsync(me)).ToDictionary(e => e.Peer, e => Encoding.UTF8.GetString(e.Body));
+        Assert.Equal(new Dictionary<ulong, string> { [ann] = "to ann", [ben] = "b1", [carl] = "to carl" }, latest);
+
+        Assert.Equal(2, await store.CountFromPeerAsync(me, ann, 0));
+        Assert.Equal(1, await store.CountFromPeerAsync(me, ann, 1));
+        Assert.Equal(0, await store.CountFromPeerAsync(me, ann, 3));
+        Assert.Equal(0, await store.CountFromPeerAsync(me, carl, 0));
+        Assert.Equal("a2", Encoding.UTF8.GetString((await store.LastFromPeerAsync(me, ann, 6))!.Body));
+        Assert.Equal("a1", Encoding.UTF8.GetString((await store.LastFromPeerAsync(me, ann, 2))!.Body));
+        Assert.Null(await store.LastFromPeerAsync(me, carl, 10));
+    }
+
+    [Fact]
+    public async Task A_group_log_gives_its_latest_message_and_counts_messages_by_others()
+    {
+        var store = await CreateStoreAsync();
+        var (gid, me, ann) = (Ids.Next(), Ids.Next(), Ids.Next());
+        await store.AppendAsync(new LogAppend(LogKind.Group, gid, Cmd.GroupChat, ann, 0, Body("one")));
+        await store.AppendAsync(new LogAppend(LogKind.Group, gid, Cmd.GroupChat, me, 0, Body("two")));
+        await store.AppendAsync(new LogAppend(LogKind.Group, gid, Cmd.GroupJoinNtc, 0, 0, Body("notice")));
+        Assert.Null(await store.LastGroupMessageAsync(Ids.Next()));
+        var last = (await store.LastGroupMessageAsync(gid))!;
+        Assert.Equal((2UL, me, "two"), (last.Seq, last.Orig, Encoding.UTF8.GetString(last.Body)));
+        Assert.Equal(1, await store.CountGroupMessagesAsync(gid, 0, me));
+        Assert.Equal(1, await store.CountGroupMessagesAsync(gid, 0, ann));
+        Assert.Equal(0, await store.CountGroupMessagesAsync(gid, 1, me));
+        Assert.Equal(Cmd.GroupJoinNtc, (await store.GetEntryAsync(LogKind.Group, gid, 3))!.Cmd);
+    }
+
+    [Fact]
+    public async Task Replacing_a_body_changes_it_in_every_log_that_holds_it()
+    {
+        var store = await CreateStoreAsync();
+        var (alice, bob, gid) = (Ids.Next(), Ids.Next(), Ids.Next());
+        await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, alice, 0, Body("secret"), bob, alice, Dest: bob));
+        Assert.True(await store.ReplaceBodyAsync(LogKind.Inbox, alice, 1, Body("recalled")));
+        Assert.Equal("recalled", Encoding.UTF8.GetString(Assert.Single(await store.ReadAsync(LogKind.Inbox, bob, 0, 10)).Body));
+        Assert.Equal("recalled", Encoding.UTF8.GetString((await store.GetEntryAsync(LogKind.Inbox, alice, 1))!.Body));
+        Assert.False(await store.ReplaceBodyAsync(LogKind.Inbox, alice, 2, Body("nothing there")));
+
+        await store.AppendAsync(new LogAppend(LogKind.Group, gid, Cmd.GroupChat, alice, 0, Body("oops")));
+        Assert.True(await store.ReplaceBodyAsync(LogKind.Group, gid, 1, Body("gone")));
+        Assert.Equal("gone", Encoding.UTF8.GetString(Assert.Single(await store.ReadAsync(LogKind.Group, gid, 0, 10)).Body));
     }
 }

@@ -17,7 +17,7 @@ public sealed class PostgresMessageStoreTests : MessageStoreContract, IAsyncLife
         var connectionString = await PostgresServers.NewDatabaseAsync();
         await new SchemaMigrator(connectionString, NullLogger<SchemaMigrator>.Instance).MigrateAsync();
         var dataSource = NpgsqlDataSource.Create(connectionString);
-        var store = new PostgresMessageStore(dataSource, Options.Create(new MessageStoreOptions { MaxBatch = 16, Writers = 2 }), NullLogger<PostgresMessageStore>.Instance);
+        var store = new PostgresMessageStore(dataSource, Options.Create(new MessageStoreOptions { MaxBatch = 16, Writers = 2 }), Clock, NullLogger<PostgresMessageStore>.Instance);
         var writers = new MessageStoreWriters(store);
         await writers.StartAsync(CancellationToken.None);
         _writers.Add(writers);
@@ -47,7 +47,7 @@ public sealed class PostgresMessageStoreTests : MessageStoreContract, IAsyncLife
         var connectionString = await PostgresServers.NewDatabaseAsync();
         await new SchemaMigrator(connectionString, NullLogger<SchemaMigrator>.Instance).MigrateAsync();
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        var store = new PostgresMessageStore(dataSource, Options.Create(new MessageStoreOptions { MaxBatch = 4, Writers = 1 }), NullLogger<PostgresMessageStore>.Instance);
+        var store = new PostgresMessageStore(dataSource, Options.Create(new MessageStoreOptions { MaxBatch = 4, Writers = 1 }), Clock, NullLogger<PostgresMessageStore>.Instance);
         using var writers = new MessageStoreWriters(store);
         await writers.StartAsync(CancellationToken.None);
         var uid = Ids.Next();
@@ -65,7 +65,7 @@ public sealed class PostgresMessageStoreTests : MessageStoreContract, IAsyncLife
         var connectionString = await PostgresServers.NewDatabaseAsync();
         await new SchemaMigrator(connectionString, NullLogger<SchemaMigrator>.Instance).MigrateAsync();
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        var store = new PostgresMessageStore(dataSource, Options.Create(new MessageStoreOptions { MaxBatch = 1, Writers = 1 }), NullLogger<PostgresMessageStore>.Instance);
+        var store = new PostgresMessageStore(dataSource, Options.Create(new MessageStoreOptions { MaxBatch = 1, Writers = 1 }), Clock, NullLogger<PostgresMessageStore>.Instance);
         using var writers = new MessageStoreWriters(store);
         await writers.StartAsync(CancellationToken.None);
         var uid = Ids.Next();
