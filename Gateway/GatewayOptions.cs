@@ -123,6 +123,17 @@ public sealed class GatewayOptions
     [Range(1, 64 * 1024)]
     public int MaxMarkBytes { get; set; } = 256;
 
+    /// <summary>Most entries one CONTACTS or CONVERSATIONS page returns (a larger or absent num is cut to it).</summary>
+    [Range(1, 10_000)]
+    public int MaxPage { get; set; } = 200;
+
+    /// <summary>Most users one PRESENCE query may name; more: 20007.</summary>
+    [Range(1, 10_000)]
+    public int MaxPresenceQuery { get; set; } = 100;
+
+    /// <summary>A session may say it is typing to one peer or group once per this interval; more often: 10023.</summary>
+    public TimeSpan TypingInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Inbox entries fetched per page while replaying a SYNC.</summary>
     [Range(1, 10_000)]
     public int SyncPageSize { get; set; } = 200;

@@ -32,6 +32,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<ICommandModule, GroupCommands>();
         services.AddSingleton<ICommandModule, RoomCommands>();
         services.AddSingleton<ICommandModule, PushCommands>();
+        services.AddSingleton<ICommandModule, AccountCommands>();
         services.AddSingleton<Diagnostics.ImMetrics>();
         services.AddSingleton<CommandRouter>();
         services.AddSingleton<Admission>();

@@ -25,12 +25,13 @@ public interface IGatewayNode : IGrainObserver
 
     /// <summary>
     /// Writes one encoded frame to every local session of the listed users, except connection
-    /// <paramref name="exceptConnectionId"/> (0 = none): a group message costs one call per node. Delivered in
+    /// <paramref name="exceptConnectionId"/> (0 = none): a group message costs one call per node. A non-zero
+    /// <paramref name="pushClass"/> limits it to sessions subscribed to that class. Delivered in
     /// <paramref name="order"/> among the calling grain's pushes to this node.
     /// </summary>
     [OneWay]
     [Alias("DeliverToUsers.v2")]
-    Task DeliverToUsers([Immutable] byte[] frame, [Immutable] ulong[] uids, long exceptConnectionId, PushOrder order);
+    Task DeliverToUsers([Immutable] byte[] frame, [Immutable] ulong[] uids, long exceptConnectionId, uint pushClass, PushOrder order);
 
     /// <summary>Which of <paramref name="uids"/> have a live session on this node.</summary>
     [Alias("FindLocalUsers")]

@@ -46,6 +46,30 @@ public interface IGroupGrain : IGrainWithIntegerKey
     [Alias("ReadLog")]
     Task<IReadOnlyList<LogEntry>> ReadLog(ulong uid, ulong afterSeq, int max);
 
+    /// <summary>
+    /// What <paramref name="uid"/>'s conversation list shows of this group (its role "" when not a member). Interleaves:
+    /// a user grain may ask while this group waits on that user.
+    /// </summary>
+    [AlwaysInterleave]
+    [Alias("Summarize")]
+    Task<GroupSummary> Summarize(ulong uid);
+
+    /// <summary>GROUP-INFO for <paramref name="caller"/>: members always, others as configured (else 20017).</summary>
+    [Alias("GetInfo")]
+    Task<GroupInfoResult> GetInfo(ulong caller);
+
+    /// <summary>GROUP-SET-INFO: the owner or a manager changes the name and/or description (null: unchanged); a notice goes in the log.</summary>
+    [Alias("SetInfo")]
+    Task<uint> SetInfo(ulong caller, string? name, string? desc);
+
+    /// <summary>GROUP-RECALL of the message at <paramref name="seq"/>: its sender within the recall window, the owner or a manager always.</summary>
+    [Alias("Recall")]
+    Task<uint> Recall(ulong caller, ulong seq);
+
+    /// <summary>GROUP-TYPING: tells the online members (subscribed to the class) that <paramref name="uid"/> is typing; returns the code.</summary>
+    [Alias("Typing")]
+    Task<uint> Typing(ulong uid, SessionAddress source);
+
     /// <summary>A member's sessions appeared on (or left) a gateway node.</summary>
     [OneWay]
     [Alias("MemberPresence")]

@@ -51,6 +51,10 @@ public interface IRoomGrain : IGrainWithIntegerKey
     [Alias("CountSessions")]
     Task<(uint Code, uint Count)> CountSessions();
 
+    /// <summary>ROOM-INFO: name, description, owner and the sessions in the room now; 20015 when it does not exist.</summary>
+    [Alias("GetInfo")]
+    Task<RoomInfoResult> GetInfo();
+
     /// <summary>The admin API bans (kicking the user's sessions out) or unbans a user; 20015 without the room.</summary>
     [Alias("SetBanned")]
     Task<uint> SetBanned(ulong target, bool banned);

@@ -32,14 +32,6 @@ public interface IUserGrain : IGrainWithIntegerKey
     [Alias("ReceiveChat.v2")]
     Task<ChatDelivery> ReceiveChat(ulong orig, ulong serial, [Immutable] byte[] chatBody, CallOrder order);
 
-    /// <summary>
-    /// Sender side of CHAT, after the commit: the message is at <paramref name="seq"/> in this inbox; it is pushed to
-    /// the sender's other sessions (not <paramref name="sourceSid"/>).
-    /// </summary>
-    [OneWay]
-    [Alias("OnSent")]
-    Task OnSent(ulong seq, ulong sourceSid, [Immutable] byte[] chatBody);
-
     /// <summary>Hands out <paramref name="count"/> serials; returns the last one before them.</summary>
     [Alias("AllocateSerials")]
     Task<ulong> AllocateSerials(uint count);
@@ -60,9 +52,12 @@ public interface IUserGrain : IGrainWithIntegerKey
     [Alias("OnFriendRequest")]
     Task<FriendRequestOutcome> OnFriendRequest(ulong orig, byte[] relayBody);
 
-    /// <summary>Sending side of FRIEND-ADD, after the receiver answered; returns the reply code.</summary>
-    [Alias("ApplyFriendRequest")]
-    Task<uint> ApplyFriendRequest(ulong dest, string mark, FriendRequestOutcome outcome);
+    /// <summary>
+    /// Sending side of FRIEND-ADD, after the receiver answered; returns the reply code. The change is pushed to this
+    /// user's sessions but <paramref name="sourceSid"/> (the one that asked), as are the ones below.
+    /// </summary>
+    [Alias("ApplyFriendRequest.v2")]
+    Task<uint> ApplyFriendRequest(ulong dest, string mark, FriendRequestOutcome outcome, ulong sourceSid);
 
     /// <summary>
     /// Receiving side of FRIEND-DEL: forgets <paramref name="orig"/>; relays the FRIEND-DEL if either side had a
@@ -71,21 +66,21 @@ public interface IUserGrain : IGrainWithIntegerKey
     [Alias("OnFriendDeleted")]
     Task<bool> OnFriendDeleted(ulong orig, byte[] relayBody, bool senderHadAny);
 
-    /// <summary>Sending side of FRIEND-DEL; true if there was a friendship or request to end.</summary>
-    [Alias("RemoveFriend")]
-    Task<bool> RemoveFriend(ulong dest);
+    /// <summary>Sending side of FRIEND-DEL (ending a friendship, or a request either way); true if there was one.</summary>
+    [Alias("RemoveFriend.v2")]
+    Task<bool> RemoveFriend(ulong dest, ulong sourceSid);
 
     /// <summary>Adds or removes <paramref name="dest"/> on the blacklist; returns the reply code.</summary>
-    [Alias("SetBlacklisted")]
-    Task<uint> SetBlacklisted(ulong dest, bool listed);
+    [Alias("SetBlacklisted.v2")]
+    Task<uint> SetBlacklisted(ulong dest, bool listed, ulong sourceSid);
 
     /// <summary>Adds or removes <paramref name="dest"/> on the gag list; returns the reply code.</summary>
-    [Alias("SetGagged")]
-    Task<uint> SetGagged(ulong dest, bool gagged);
+    [Alias("SetGagged.v2")]
+    Task<uint> SetGagged(ulong dest, bool gagged, ulong sourceSid);
 
     /// <summary>Sets (non-null) or deletes (null) the private mark for <paramref name="dest"/>; returns the reply code.</summary>
-    [Alias("SetMark")]
-    Task<uint> SetMark(ulong dest, string? mark);
+    [Alias("SetMark.v2")]
+    Task<uint> SetMark(ulong dest, string? mark, ulong sourceSid);
 
     [Alias("GetContacts")]
     Task<ContactList> GetContacts();
@@ -126,4 +121,58 @@ public interface IUserGrain : IGrainWithIntegerKey
     /// <summary>Sends KICK with <paramref name="code"/> to every live session; returns how many.</summary>
     [Alias("KickAll")]
     Task<int> KickAll(uint code);
+
+    /// <summary>Whether this user is online now, and when the last session ended.</summary>
+    [AlwaysInterleave]
+    [Alias("GetPresence")]
+    Task<PresenceInfo> GetPresence();
+
+    /// <summary>Turns sending receipts on or off (null: leaves it); returns whether they are sent.</summary>
+    [Alias("SetReceipts")]
+    Task<bool> SetReceipts(bool? on);
+
+    /// <summary>
+    /// READ: this user read conversation <paramref name="id"/> (<paramref name="kind"/> 1 private: a peer, whose
+    /// message is at inbox seq <paramref name="seq"/>; 2 group: a gid and group seq) up to <paramref name="seq"/>.
+    /// Stored; pushed to this user's other sessions; a private read sends the peer a read receipt.
+    /// </summary>
+    [Alias("MarkRead")]
+    Task<ReadOutcome> MarkRead(uint kind, ulong id, ulong seq, ulong sourceSid);
+
+    /// <summary>DELIVERED: the message from <paramref name="peer"/> at inbox seq <paramref name="seq"/> is shown; the peer gets a receipt. Returns the code.</summary>
+    [Alias("MarkDelivered")]
+    Task<uint> MarkDelivered(ulong peer, ulong seq);
+
+    /// <summary><paramref name="reader"/> received (1) or read (2) this user's messages up to <paramref name="seq"/> of this inbox.</summary>
+    [OneWay]
+    [Alias("OnReceipt")]
+    Task OnReceipt(uint kind, ulong reader, ulong seq);
+
+    /// <summary>A page of this user's private conversations and groups, most recent first.</summary>
+    [Alias("GetConversations")]
+    Task<ConversationPage> GetConversations(uint offset, uint num);
+
+    /// <summary>
+    /// The sender's side of RECALL of the message at <paramref name="seq"/> of this inbox, to <paramref name="peer"/>:
+    /// checks it is this user's, within the recall window and not recalled yet, and replaces it with its tombstone.
+    /// </summary>
+    [Alias("PrepareRecall")]
+    Task<RecallPlan> PrepareRecall(ulong peer, ulong seq);
+
+    /// <summary>The receiver's side of RECALL: stores the notice in both inboxes, pushes it here; returns its seq in the sender's inbox.</summary>
+    [Alias("ReceiveRecall")]
+    Task<ulong> ReceiveRecall(ulong orig, bool storedHere, [Immutable] byte[] notice);
+
+    /// <summary>
+    /// A row this user's grain did not append itself (a CHAT, a RECALL-NTC) is at <paramref name="seq"/> of this
+    /// inbox: pushed to the sessions but <paramref name="sourceSid"/>.
+    /// </summary>
+    [OneWay]
+    [Alias("OnAppended")]
+    Task OnAppended(uint cmd, ulong seq, ulong sourceSid, [Immutable] byte[] body);
+
+    /// <summary><paramref name="orig"/> is typing to this user: pushed to the sessions that subscribed (not kept).</summary>
+    [OneWay]
+    [Alias("OnTyping")]
+    Task OnTyping(ulong orig);
 }

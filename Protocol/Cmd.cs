@@ -21,6 +21,10 @@ public static class Cmd
     public const uint AllocSeqAck = 0x0111;
     public const uint Kick = 0x0112;
     public const uint KickAck = 0x0113;
+    public const uint Presence = 0x0114;
+    public const uint PresenceAck = 0x0115;
+    public const uint Prefs = 0x0116;
+    public const uint PrefsAck = 0x0117;
     public const uint OnlineNtc = 0x0150;
     public const uint OfflineNtc = 0x0151;
 
@@ -42,6 +46,23 @@ public static class Cmd
     public const uint MarkAddAck = 0x0211;
     public const uint MarkDel = 0x0212;
     public const uint MarkDelAck = 0x0213;
+    public const uint Contacts = 0x0220;
+    public const uint ContactsAck = 0x0221;
+    public const uint Conversations = 0x0222;
+    public const uint ConversationsAck = 0x0223;
+    public const uint Read = 0x0224;
+    public const uint ReadAck = 0x0225;
+    public const uint Delivered = 0x0226;
+    public const uint DeliveredAck = 0x0227;
+    public const uint Recall = 0x0228;
+    public const uint RecallAck = 0x0229;
+    public const uint Typing = 0x022A;
+    public const uint TypingAck = 0x022B;
+    public const uint ContactNtc = 0x0250;
+    public const uint ReadNtc = 0x0251;
+    public const uint ReceiptNtc = 0x0252;
+    public const uint RecallNtc = 0x0253;
+    public const uint TypingNtc = 0x0254;
 
     public const uint GroupCreat = 0x0301;
     public const uint GroupCreatAck = 0x0302;
@@ -71,6 +92,14 @@ public static class Cmd
     public const uint GroupMgrDelAck = 0x031B;
     public const uint GroupUsrList = 0x031C;
     public const uint GroupUsrListAck = 0x031D;
+    public const uint GroupInfo = 0x0320;
+    public const uint GroupInfoAck = 0x0321;
+    public const uint GroupSetInfo = 0x0322;
+    public const uint GroupSetInfoAck = 0x0323;
+    public const uint GroupRecall = 0x0324;
+    public const uint GroupRecallAck = 0x0325;
+    public const uint GroupTyping = 0x0326;
+    public const uint GroupTypingAck = 0x0327;
     public const uint GroupJoinNtc = 0x0350;
     public const uint GroupQuitNtc = 0x0351;
     public const uint GroupKickNtc = 0x0352;
@@ -80,6 +109,9 @@ public static class Cmd
     public const uint GroupBlDelNtc = 0x0356;
     public const uint GroupMgrAddNtc = 0x0357;
     public const uint GroupMgrDelNtc = 0x0358;
+    public const uint GroupInfoNtc = 0x0359;
+    public const uint GroupRecallNtc = 0x035A;
+    public const uint GroupTypingNtc = 0x035B;
 
     public const uint RoomCreat = 0x0401;
     public const uint RoomCreatAck = 0x0402;
@@ -97,6 +129,8 @@ public static class Cmd
     public const uint RoomBcAck = 0x040E;
     public const uint RoomUsrNum = 0x0410;
     public const uint RoomUsrNumAck = 0x0411;
+    public const uint RoomInfo = 0x0412;
+    public const uint RoomInfoAck = 0x0413;
     public const uint RoomJoinNtc = 0x0450;
     public const uint RoomQuitNtc = 0x0451;
     public const uint RoomKickNtc = 0x0452;

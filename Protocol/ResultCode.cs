@@ -22,6 +22,7 @@ public static class ResultCode
     public const uint Gagged = 20018;
     public const uint CapacityReached = 20019;
     public const uint Banned = 20020;
+    public const uint TooLate = 20021;
 
     /// <summary>The <c>errmsg</c> sent with a code: short, stable, English.</summary>
     public static string Message(uint code) => code switch
@@ -45,6 +46,7 @@ public static class ResultCode
         Gagged => "gagged",
         CapacityReached => "capacity reached",
         Banned => "banned",
+        TooLate => "too late",
         _ => "error",
     };
 }

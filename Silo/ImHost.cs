@@ -65,6 +65,7 @@ public static partial class ImHost
         builder.Services.AddOptions<RoomOptions>().Bind(builder.Configuration.GetSection(RoomOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<GroupOptions>().Bind(builder.Configuration.GetSection(GroupOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<MessageStoreOptions>().Bind(builder.Configuration.GetSection(MessageStoreOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ChatOptions>().Bind(builder.Configuration.GetSection(ChatOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<OrderingOptions>().Bind(builder.Configuration.GetSection(OrderingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<SenderFloors>();
         if (durable)

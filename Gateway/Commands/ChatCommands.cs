@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using OrleansIm.Gateway.Pipeline;
@@ -12,7 +13,7 @@ namespace OrleansIm.Gateway.Commands;
 /// Private chat and the inbox: CHAT (stored, then ACKed, then pushed), receiver CHAT-ACK, ALLOC-SEQ and SYNC.
 /// A CHAT is one call to the receiver's grain, which commits both inboxes' rows together; no grain waits on another.
 /// </summary>
-public sealed class ChatCommands(IGrainRefs refs, IOptions<GatewayOptions> options) : ICommandModule
+public sealed class ChatCommands(IGrainRefs refs, IOptions<GatewayOptions> options, [FromKeyedServices(ImClock.Key)] TimeProvider time) : ICommandModule
 {
     private readonly GatewayOptions _options = options.Value;
 
@@ -22,6 +23,8 @@ public sealed class ChatCommands(IGrainRefs refs, IOptions<GatewayOptions> optio
         router.On<ChatAck>(Cmd.ChatAck, 0, static _ => Lane.Self, null, OnReceiverAck);
         router.On<AllocSeq>(Cmd.AllocSeq, Cmd.AllocSeqAck, static _ => Lane.Self, (r, code) => AllocAck(r, 0, code), OnAllocSeqAsync);
         router.On<Sync>(Cmd.Sync, Cmd.SyncAck, static _ => Lane.Self, (r, code) => SyncAck(r.Uid, code, 0, 0), OnSyncAsync);
+        router.On<Recall>(Cmd.Recall, Cmd.RecallAck, static r => Lane.User(r.Dest), (_, code) => CodeAck<RecallAck>.Create(code), OnRecallAsync);
+        router.On<Typing>(Cmd.Typing, Cmd.TypingAck, static r => Lane.User(r.Dest), (_, code) => CodeAck<TypingAck>.Create(code), OnTyping);
     }
 
     private async ValueTask OnChatAsync(ImConnection connection, FrameHeader header, Chat request, CallOrder order)
@@ -52,8 +55,44 @@ public sealed class ChatCommands(IGrainRefs refs, IOptions<GatewayOptions> optio
         if (delivery.Stored)
         {
             // The sender's other devices see what it sent; a repeat was pushed to them the first time.
-            User(request.Orig).OnSent(delivery.SenderSeq, connection.Session!.Sid, body).Ignore();
+            User(request.Orig).OnAppended(Cmd.Chat, delivery.SenderSeq, connection.Session!.Sid, body).Ignore();
         }
+    }
+
+    private async ValueTask OnRecallAsync(ImConnection connection, FrameHeader header, Recall request)
+    {
+        var code = Identity.CheckPair(connection, request.Orig, request.Dest);
+        if (code == ResultCode.Ok)
+        {
+            // The sender's grain checks and puts the tombstone in; the receiver's stores the notice in both inboxes,
+            // as it stores a CHAT; the sender's other devices get their copy after.
+            var plan = await User(request.Orig).PrepareRecall(request.Dest, request.Seq);
+            code = plan.Code;
+            if (code == ResultCode.Ok)
+            {
+                var senderSeq = await User(request.Dest).ReceiveRecall(request.Orig, plan.DestSeq != 0, plan.Notice);
+                User(request.Orig).OnAppended(Cmd.RecallNtc, senderSeq, connection.Session!.Sid, plan.Notice).Ignore();
+            }
+        }
+
+        connection.Reply(header, Cmd.RecallAck, CodeAck<RecallAck>.Create(code));
+    }
+
+    private ValueTask OnTyping(ImConnection connection, FrameHeader header, Typing request)
+    {
+        var code = Identity.CheckPair(connection, request.Orig, request.Dest);
+        if (code == ResultCode.Ok && !connection.Session!.TryType(request.Dest, time, _options.TypingInterval))
+        {
+            code = ResultCode.RateLimited;
+        }
+
+        if (code == ResultCode.Ok)
+        {
+            User(request.Dest).OnTyping(request.Orig).Ignore();
+        }
+
+        connection.Reply(header, Cmd.TypingAck, CodeAck<TypingAck>.Create(code));
+        return default;
     }
 
     private ValueTask OnReceiverAck(ImConnection connection, FrameHeader header, ChatAck request)

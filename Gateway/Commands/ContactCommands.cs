@@ -20,13 +20,13 @@ public sealed class ContactCommands(IGrainRefs refs, IOptions<GatewayOptions> op
     {
         router.On<FriendAdd>(Cmd.FriendAdd, Cmd.FriendAddAck, static r => Lane.User(r.Dest), (_, code) => CodeAck<FriendAddAck>.Create(code), OnFriendAddAsync);
         router.On<FriendDel>(Cmd.FriendDel, Cmd.FriendDelAck, static r => Lane.User(r.Dest), (_, code) => CodeAck<FriendDelAck>.Create(code), OnFriendDelAsync);
-        OnPair<BlacklistAdd, BlacklistAddAck>(router, Cmd.BlacklistAdd, r => (r.Orig, r.Dest), (u, r) => u.SetBlacklisted(r.Dest, true));
-        OnPair<BlacklistDel, BlacklistDelAck>(router, Cmd.BlacklistDel, r => (r.Orig, r.Dest), (u, r) => u.SetBlacklisted(r.Dest, false));
-        OnPair<GagAdd, GagAddAck>(router, Cmd.GagAdd, r => (r.Orig, r.Dest), (u, r) => u.SetGagged(r.Dest, true));
-        OnPair<GagDel, GagDelAck>(router, Cmd.GagDel, r => (r.Orig, r.Dest), (u, r) => u.SetGagged(r.Dest, false));
+        OnPair<BlacklistAdd, BlacklistAddAck>(router, Cmd.BlacklistAdd, r => (r.Orig, r.Dest), (u, r, sid) => u.SetBlacklisted(r.Dest, true, sid));
+        OnPair<BlacklistDel, BlacklistDelAck>(router, Cmd.BlacklistDel, r => (r.Orig, r.Dest), (u, r, sid) => u.SetBlacklisted(r.Dest, false, sid));
+        OnPair<GagAdd, GagAddAck>(router, Cmd.GagAdd, r => (r.Orig, r.Dest), (u, r, sid) => u.SetGagged(r.Dest, true, sid));
+        OnPair<GagDel, GagDelAck>(router, Cmd.GagDel, r => (r.Orig, r.Dest), (u, r, sid) => u.SetGagged(r.Dest, false, sid));
         OnPair<MarkAdd, MarkAddAck>(router, Cmd.MarkAdd, r => (r.Orig, r.Dest),
-            (u, r) => TooLong(r.Mark) ? Task.FromResult(ResultCode.InvalidParameter) : u.SetMark(r.Dest, r.Mark));
-        OnPair<MarkDel, MarkDelAck>(router, Cmd.MarkDel, r => (r.Orig, r.Dest), (u, r) => u.SetMark(r.Dest, null));
+            (u, r, sid) => TooLong(r.Mark) ? Task.FromResult(ResultCode.InvalidParameter) : u.SetMark(r.Dest, r.Mark, sid));
+        OnPair<MarkDel, MarkDelAck>(router, Cmd.MarkDel, r => (r.Orig, r.Dest), (u, r, sid) => u.SetMark(r.Dest, null, sid));
     }
 
     private async ValueTask OnFriendAddAsync(ImConnection connection, FrameHeader header, FriendAdd request)
@@ -42,7 +42,7 @@ public sealed class ContactCommands(IGrainRefs refs, IOptions<GatewayOptions> op
             // The mark is the sender's private remark: the relayed frame leaves it out.
             var relay = new FriendAdd { Orig = request.Orig, Dest = request.Dest, Mark = "" }.ToByteArray();
             var outcome = await User(request.Dest).OnFriendRequest(request.Orig, relay);
-            code = await User(request.Orig).ApplyFriendRequest(request.Dest, request.Mark, outcome);
+            code = await User(request.Orig).ApplyFriendRequest(request.Dest, request.Mark, outcome, connection.Session!.Sid);
         }
 
         connection.Reply(header, Cmd.FriendAddAck, CodeAck<FriendAddAck>.Create(code));
@@ -53,7 +53,7 @@ public sealed class ContactCommands(IGrainRefs refs, IOptions<GatewayOptions> op
         var code = Identity.CheckPair(connection, request.Orig, request.Dest);
         if (code == ResultCode.Ok)
         {
-            var senderHad = await User(request.Orig).RemoveFriend(request.Dest);
+            var senderHad = await User(request.Orig).RemoveFriend(request.Dest, connection.Session!.Sid);
             var receiverHad = await User(request.Dest).OnFriendDeleted(request.Orig, request.ToByteArray(), senderHad);
             code = senderHad || receiverHad ? ResultCode.Ok : ResultCode.NotFound;
         }
@@ -65,7 +65,7 @@ public sealed class ContactCommands(IGrainRefs refs, IOptions<GatewayOptions> op
     /// Registers a one-user change about another user (ACK command = request + 1): the identity checks, then the
     /// sender's grain decides the code.
     /// </summary>
-    private void OnPair<TRequest, TAck>(CommandRouter router, uint cmd, Func<TRequest, (ulong Orig, ulong Dest)> ids, Func<IUserGrain, TRequest, Task<uint>> change)
+    private void OnPair<TRequest, TAck>(CommandRouter router, uint cmd, Func<TRequest, (ulong Orig, ulong Dest)> ids, Func<IUserGrain, TRequest, ulong, Task<uint>> change)
         where TRequest : class, IMessage<TRequest>, new()
         where TAck : IMessage, new()
     {
@@ -75,7 +75,7 @@ public sealed class ContactCommands(IGrainRefs refs, IOptions<GatewayOptions> op
             var code = Identity.CheckPair(connection, orig, dest);
             if (code == ResultCode.Ok)
             {
-                code = await change(User(orig), request);
+                code = await change(User(orig), request, connection.Session!.Sid);
             }
 
             connection.Reply(header, cmd + 1, CodeAck<TAck>.Create(code));

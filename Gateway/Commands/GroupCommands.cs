@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using OrleansIm.Gateway.Pipeline;
@@ -12,7 +13,7 @@ namespace OrleansIm.Gateway.Commands;
 /// Every GROUP-* request. For CREAT/DIMISS/JOIN/QUIT/INVITE/CHAT the body's uid is the caller; for KICK, GAG, BL
 /// and MGR it is the target and the caller is the logged-in user. The group grain applies the rank rules.
 /// </summary>
-public sealed class GroupCommands(IGrainFactory grains, IGrainRefs refs, GatewayNode node, IOptions<GatewayOptions> options) : ICommandModule
+public sealed class GroupCommands(IGrainFactory grains, IGrainRefs refs, GatewayNode node, IOptions<GatewayOptions> options, [FromKeyedServices(ImClock.Key)] TimeProvider time) : ICommandModule
 {
     private readonly GatewayOptions _options = options.Value;
 
@@ -21,6 +22,10 @@ public sealed class GroupCommands(IGrainFactory grains, IGrainRefs refs, Gateway
         router.On<GroupCreat>(Cmd.GroupCreat, Cmd.GroupCreatAck, static r => Lane.Group(r.Gid), (_, code) => CodeAck<GroupCreatAck>.Create(code), OnCreateAsync);
         router.OnOrdered<GroupChat>(Cmd.GroupChat, Cmd.GroupChatAck, static r => Lane.Group(r.Gid), (_, code) => CodeAck<GroupChatAck>.Create(code), OnChatAsync);
         router.On<GroupUsrList>(Cmd.GroupUsrList, Cmd.GroupUsrListAck, static r => Lane.Group(r.Gid), (r, code) => ListAck(r.Gid, code, "[]", 0), OnListAsync);
+        router.On<GroupInfo>(Cmd.GroupInfo, Cmd.GroupInfoAck, static r => Lane.Group(r.Gid), (_, code) => CodeAck<GroupInfoAck>.Create(code), OnInfoAsync);
+        router.On<GroupSetInfo>(Cmd.GroupSetInfo, Cmd.GroupSetInfoAck, static r => Lane.Group(r.Gid), (_, code) => CodeAck<GroupSetInfoAck>.Create(code), OnSetInfoAsync);
+        router.On<GroupRecall>(Cmd.GroupRecall, Cmd.GroupRecallAck, static r => Lane.Group(r.Gid), (_, code) => CodeAck<GroupRecallAck>.Create(code), OnRecallAsync);
+        router.On<GroupTyping>(Cmd.GroupTyping, Cmd.GroupTypingAck, static r => Lane.Group(r.Gid), (_, code) => CodeAck<GroupTypingAck>.Create(code), OnTypingAsync);
         OnSelf<GroupDimiss, GroupDimissAck>(router, Cmd.GroupDimiss, r => (r.Uid, r.Gid), (g, r) => g.Dismiss(r.Uid));
         OnSelf<GroupJoin, GroupJoinAck>(router, Cmd.GroupJoin, r => (r.Uid, r.Gid), (g, r) => g.Join(r.Uid));
         OnSelf<GroupQuit, GroupQuitAck>(router, Cmd.GroupQuit, r => (r.Uid, r.Gid), (g, r) => g.Quit(r.Uid));
@@ -100,6 +105,73 @@ public sealed class GroupCommands(IGrainFactory grains, IGrainRefs refs, Gateway
 
         var page = await Group(request.Gid).ListMembers(connection.Session!.Uid, request.Offset, request.Num);
         connection.Reply(header, Cmd.GroupUsrListAck, ListAck(request.Gid, page.Code, page.Json, page.Total));
+    }
+
+    private async ValueTask OnInfoAsync(ImConnection connection, FrameHeader header, GroupInfo request)
+    {
+        var ack = CodeAck<GroupInfoAck>.Create(request.Gid == 0 ? ResultCode.InvalidParameter : ResultCode.Ok);
+        if (request.Gid != 0)
+        {
+            var info = await Group(request.Gid).GetInfo(connection.Session!.Uid);
+            ack = CodeAck<GroupInfoAck>.Create(info.Code);
+            if (info.Code == ResultCode.Ok)
+            {
+                ack.Gid = request.Gid;
+                ack.Name = info.Name;
+                ack.Desc = info.Desc;
+                ack.Owner = info.Owner;
+                ack.Members = info.Members;
+                ack.Created = info.Created;
+                ack.Role = info.Role;
+                ack.Seq = info.Head;
+            }
+        }
+
+        connection.Reply(header, Cmd.GroupInfoAck, ack);
+    }
+
+    private async ValueTask OnSetInfoAsync(ImConnection connection, FrameHeader header, GroupSetInfo request)
+    {
+        var code = Identity.CheckSelfAndId(connection, request.Uid, request.Gid);
+        if (code == ResultCode.Ok && ((request.HasName && Identity.TooLong(request.Name, _options.MaxMarkBytes)) || (request.HasDesc && Identity.TooLong(request.Desc, _options.MaxTextBytes))))
+        {
+            code = ResultCode.InvalidParameter;
+        }
+
+        if (code == ResultCode.Ok)
+        {
+            code = await Group(request.Gid).SetInfo(request.Uid, request.HasName ? request.Name : null, request.HasDesc ? request.Desc : null);
+        }
+
+        connection.Reply(header, Cmd.GroupSetInfoAck, CodeAck<GroupSetInfoAck>.Create(code));
+    }
+
+    private async ValueTask OnRecallAsync(ImConnection connection, FrameHeader header, GroupRecall request)
+    {
+        var code = Identity.CheckSelfAndId(connection, request.Uid, request.Gid);
+        if (code == ResultCode.Ok)
+        {
+            code = await Group(request.Gid).Recall(request.Uid, request.Seq);
+        }
+
+        connection.Reply(header, Cmd.GroupRecallAck, CodeAck<GroupRecallAck>.Create(code));
+    }
+
+    private async ValueTask OnTypingAsync(ImConnection connection, FrameHeader header, GroupTyping request)
+    {
+        const ulong GroupTarget = 1UL << 63;
+        var code = Identity.CheckSelfAndId(connection, request.Uid, request.Gid);
+        if (code == ResultCode.Ok && !connection.Session!.TryType(request.Gid | GroupTarget, time, _options.TypingInterval))
+        {
+            code = ResultCode.RateLimited;
+        }
+
+        if (code == ResultCode.Ok)
+        {
+            code = await Group(request.Gid).Typing(request.Uid, node.AddressOf(connection));
+        }
+
+        connection.Reply(header, Cmd.GroupTypingAck, CodeAck<GroupTypingAck>.Create(code));
     }
 
     /// <summary>A request whose uid is the caller itself.</summary>

@@ -27,6 +27,7 @@ public sealed class RoomCommands(IGrainFactory grains, IGrainRefs refs, GatewayN
         router.OnOrdered<RoomChat>(Cmd.RoomChat, Cmd.RoomChatAck, static r => Lane.Room(r.Rid), (r, code) => ChatAck(r, 0, code), OnChatAsync);
         router.On<RoomBc>(Cmd.RoomBc, Cmd.RoomBcAck, static r => Lane.Room(r.Rid), (r, code) => BcAck(r.Rid, code), OnBroadcastAsync);
         router.On<RoomUsrNum>(Cmd.RoomUsrNum, Cmd.RoomUsrNumAck, static r => Lane.Room(r.Rid), (r, code) => NumAck(r.Rid, 0, code), OnCountAsync);
+        router.On<RoomInfo>(Cmd.RoomInfo, Cmd.RoomInfoAck, static r => Lane.Room(r.Rid), (_, code) => CodeAck<RoomInfoAck>.Create(code), OnInfoAsync);
     }
 
     private async ValueTask OnCreateAsync(ImConnection connection, FrameHeader header, RoomCreat request)
@@ -147,6 +148,26 @@ public sealed class RoomCommands(IGrainFactory grains, IGrainRefs refs, GatewayN
 
         var (code, count) = await Room(request.Rid).CountSessions();
         connection.Reply(header, Cmd.RoomUsrNumAck, NumAck(request.Rid, count, code));
+    }
+
+    private async ValueTask OnInfoAsync(ImConnection connection, FrameHeader header, RoomInfo request)
+    {
+        var ack = CodeAck<RoomInfoAck>.Create(request.Rid == 0 ? ResultCode.InvalidParameter : ResultCode.Ok);
+        if (request.Rid != 0)
+        {
+            var info = await Room(request.Rid).GetInfo();
+            ack = CodeAck<RoomInfoAck>.Create(info.Code);
+            if (info.Code == ResultCode.Ok)
+            {
+                ack.Rid = request.Rid;
+                ack.Name = info.Name;
+                ack.Desc = info.Desc;
+                ack.Owner = info.Owner;
+                ack.Num = info.Sessions;
+            }
+        }
+
+        connection.Reply(header, Cmd.RoomInfoAck, ack);
     }
 
     private static RoomCreatAck CreatAck(ulong uid, ulong rid, uint code) => new() { Uid = uid, Rid = rid, Code = code, Errmsg = ResultCode.Message(code) };

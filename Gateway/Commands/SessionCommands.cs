@@ -128,17 +128,37 @@ public sealed partial class SessionCommands(
         return default;
     }
 
-    private static ValueTask OnSub(ImConnection connection, FrameHeader header, Sub request)
+    private async ValueTask OnSub(ImConnection connection, FrameHeader header, Sub request)
     {
         if (!request.HasSub_ || PushClasses.BitOf(request.Sub_) == 0)
         {
             connection.Reply(header, Cmd.SubAck, SubAck(request.Sub_, ResultCode.InvalidParameter));
-            return default;
+            return;
         }
 
         connection.Session!.Subscribe(request.Sub_);
         connection.Reply(header, Cmd.SubAck, SubAck(request.Sub_, ResultCode.Ok));
-        return default;
+        if (request.Sub_ == Cmd.OnlineNtc)
+        {
+            await SendPresenceSnapshotAsync(connection);
+        }
+    }
+
+    /// <summary>
+    /// Right after a session subscribes to presence: an ONLINE-NTC for each friend online now, so that it does not
+    /// start blind (later changes come as they happen).
+    /// </summary>
+    private async Task SendPresenceSnapshotAsync(ImConnection connection)
+    {
+        var friends = (await grains.GetGrain<IUserGrain>((long)connection.Session!.Uid).GetContacts()).Friends;
+        var presences = await Task.WhenAll(friends.Select(friend => grains.GetGrain<IUserGrain>((long)friend).GetPresence()));
+        for (int i = 0; i < friends.Length; i++)
+        {
+            if (presences[i].Online)
+            {
+                connection.Post(OutboundFrame.Message(Cmd.OnlineNtc, 0, new OnlineNtc { Uid = friends[i], Terminal = presences[i].Terminal }));
+            }
+        }
     }
 
     private static ValueTask OnUnsub(ImConnection connection, FrameHeader header, Unsub request)

@@ -8,8 +8,12 @@ namespace OrleansIm.Gateway.Sessions;
 /// </summary>
 public sealed class ConnectionSession(ulong uid, ulong sid, string role, uint terminal)
 {
+    // Targets (a peer's uid, or a gid with the top bit set) and when this session last said it was typing to them.
+    private const int TypingTargetsKept = 64;
+
     private ConcurrentDictionary<ulong, uint>? _rooms;
     private int _subscriptions;
+    private Dictionary<ulong, long>? _typing;
 
     public ulong Uid { get; } = uid;
 
@@ -31,4 +35,29 @@ public sealed class ConnectionSession(ulong uid, ulong sid, string role, uint te
     public void Subscribe(uint pushClass) => Interlocked.Or(ref _subscriptions, PushClasses.BitOf(pushClass));
 
     public void Unsubscribe(uint pushClass) => Interlocked.And(ref _subscriptions, ~PushClasses.BitOf(pushClass));
+
+    /// <summary>
+    /// Whether this session may say it is typing to <paramref name="target"/> now: at most once per
+    /// <paramref name="interval"/> per target (requests of one connection run one at a time in its own lane per target).
+    /// </summary>
+    public bool TryType(ulong target, TimeProvider time, TimeSpan interval)
+    {
+        var now = time.GetTimestamp();
+        lock (this)
+        {
+            var typing = _typing ??= [];
+            if (typing.TryGetValue(target, out var last) && time.GetElapsedTime(last, now) < interval)
+            {
+                return false;
+            }
+
+            if (typing.Count >= TypingTargetsKept)
+            {
+                typing.Clear();
+            }
+
+            typing[target] = now;
+            return true;
+        }
+    }
 }

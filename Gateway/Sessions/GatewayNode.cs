@@ -168,9 +168,9 @@ public sealed partial class GatewayNode : IGatewayNode, IHostedLifecycleService,
         return Task.CompletedTask;
     }
 
-    public Task DeliverToUsers(byte[] frame, ulong[] uids, long exceptConnectionId, PushOrder order)
+    public Task DeliverToUsers(byte[] frame, ulong[] uids, long exceptConnectionId, uint pushClass, PushOrder order)
     {
-        Delivery.DeliverToUsers(frame, uids, exceptConnectionId, order);
+        Delivery.DeliverToUsers(frame, uids, exceptConnectionId, pushClass, order);
         return Task.CompletedTask;
     }
 

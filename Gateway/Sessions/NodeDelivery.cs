@@ -27,8 +27,8 @@ public sealed class NodeDelivery(ConnectionRegistry registry, PushSequencer push
     public void Deliver(byte[] frame, long[] connectionIds, uint pushClass, PushOrder order) =>
         pushes.Accept(order, (this, frame, connectionIds, pushClass), static s => s.Item1.DeliverNow(s.frame, s.connectionIds, s.pushClass));
 
-    public void DeliverToUsers(byte[] frame, ulong[] uids, long exceptConnectionId, PushOrder order) =>
-        pushes.Accept(order, (this, frame, uids, exceptConnectionId), static s => s.Item1.DeliverToUsersNow(s.frame, s.uids, s.exceptConnectionId));
+    public void DeliverToUsers(byte[] frame, ulong[] uids, long exceptConnectionId, uint pushClass, PushOrder order) =>
+        pushes.Accept(order, (this, frame, uids, exceptConnectionId, pushClass), static s => s.Item1.DeliverToUsersNow(s.frame, s.uids, s.exceptConnectionId, s.pushClass));
 
     public void DeliverToRoom(ulong rid, uint bucket, byte[] frame, long exceptConnectionId, uint pushClass, PushOrder order) =>
         pushes.Accept(order, (this, rid, bucket, frame, exceptConnectionId, pushClass),
@@ -49,7 +49,7 @@ public sealed class NodeDelivery(ConnectionRegistry registry, PushSequencer push
         }
     }
 
-    private void DeliverToUsersNow(byte[] frame, ulong[] uids, long exceptConnectionId)
+    private void DeliverToUsersNow(byte[] frame, ulong[] uids, long exceptConnectionId, uint pushClass)
     {
         var shared = OutboundFrame.Shared(frame);
         foreach (var uid in uids)
@@ -58,7 +58,7 @@ public sealed class NodeDelivery(ConnectionRegistry registry, PushSequencer push
             {
                 foreach (var connection in sessions)
                 {
-                    if (connection.Id != exceptConnectionId)
+                    if (connection.Id != exceptConnectionId && (pushClass == 0 || connection.Session?.IsSubscribed(pushClass) == true))
                     {
                         connection.Post(shared);
                     }

@@ -13,6 +13,11 @@ public static class PushClasses
         Cmd.RoomUsrNum => 1 << 2,
         Cmd.RoomJoinNtc => 1 << 3,
         Cmd.RoomQuitNtc => 1 << 4,
+        Cmd.ContactNtc => 1 << 5,
+        Cmd.ReadNtc => 1 << 6,
+        Cmd.ReceiptNtc => 1 << 7,
+        Cmd.TypingNtc => 1 << 8,
+        Cmd.GroupTypingNtc => 1 << 9,
         _ => 0,
     };
 }

@@ -22,6 +22,7 @@ public sealed partial class GroupGrain
             s.Name = name;
             s.Desc = desc;
             s.Members = [owner];
+            s.Created = (ulong)time.GetUtcNow().ToUnixTimeMilliseconds();
         });
         AddOnline(owner, await User(owner).AddGroup(Gid, created: true, [], _head));
         return ResultCode.Ok;

@@ -23,6 +23,7 @@ public sealed partial class GroupGrain(
     SenderFloors floors,
     IOptions<OrderingOptions> ordering,
     [FromKeyedServices(ImClock.Key)] TimeProvider time,
+    IOptions<ChatOptions> chatOptions,
     ILogger<GroupGrain> logger) : Grain, IGroupGrain
 {
     private readonly Dictionary<uint, (NodeRef Node, HashSet<ulong> Uids)> _online = [];
@@ -103,7 +104,7 @@ public sealed partial class GroupGrain(
     }
 
     /// <summary>One call per gateway node hosting online members; the node writes the same bytes to each session.</summary>
-    private void Deliver(byte[] frame, SessionAddress? except = null)
+    private void Deliver(byte[] frame, SessionAddress? except = null, uint pushClass = 0)
     {
         var snapshot = membership.CurrentSnapshot;
         foreach (var (nid, entry) in _online.ToList())
@@ -115,7 +116,7 @@ public sealed partial class GroupGrain(
             }
 
             var skip = except is not null && except.Nid == nid ? except.ConnectionId : 0;
-            nodes.Resolve(entry.Node.Node, nid).DeliverToUsers(frame, [.. entry.Uids], skip, (_pushOrder ??= new NodePushOrder(nodes, time)).Next(nid)).Ignore();
+            nodes.Resolve(entry.Node.Node, nid).DeliverToUsers(frame, [.. entry.Uids], skip, pushClass, (_pushOrder ??= new NodePushOrder(nodes, time)).Next(nid)).Ignore();
         }
     }
 
@@ -149,6 +150,10 @@ public sealed partial class GroupGrain(
         if (appended.Inserted)
         {
             _head = Math.Max(_head, appended.Seq);
+            if (orig != 0 && cmd == Cmd.GroupChat)
+            {
+                NoteMessage(new LastMessage(appended.Seq, orig, (ulong)time.GetUtcNow().ToUnixTimeMilliseconds(), Users.Previews.OfGroupChat(body)));
+            }
         }
 
         deliveries.Complete(ticket, appended.Inserted ? new LogDelivery(FrameWriter.EncodeRaw(cmd, FrameHeader.FlagSystem, 0, 0, appended.Seq, body), except) : null);

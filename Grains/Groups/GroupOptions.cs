@@ -11,6 +11,9 @@ public sealed class GroupOptions
     [Range(1, 100_000)]
     public int MaxMembers { get; set; } = 2000;
 
+    /// <summary>Whether GROUP-INFO answers users who are not members (name, description, owner, size); else 20017.</summary>
+    public bool InfoForNonMembers { get; set; } = true;
+
     /// <summary>Most log entries one read returns.</summary>
     [Range(1, 10_000)]
     public int MaxLogPage { get; set; } = 500;

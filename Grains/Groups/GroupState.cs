@@ -28,6 +28,10 @@ public sealed class GroupState : ICopyableState<GroupState>
     [Id(7)]
     public HashSet<ulong> Banned { get; set; } = [];
 
+    /// <summary>When the group was created, ms since the epoch.</summary>
+    [Id(8)]
+    public ulong Created { get; set; }
+
     public GroupState Clone() => new()
     {
         Exists = Exists,
@@ -38,5 +42,6 @@ public sealed class GroupState : ICopyableState<GroupState>
         Managers = [.. Managers],
         Gagged = [.. Gagged],
         Banned = [.. Banned],
+        Created = Created,
     };
 }

@@ -49,6 +49,11 @@ public sealed partial class RoomGrain(
     public Task<(uint Code, uint Count)> CountSessions() =>
         Task.FromResult(S.Exists ? (ResultCode.Ok, (uint)_sessions.Count) : (ResultCode.NotFound, 0u));
 
+    public Task<RoomInfoResult> GetInfo() =>
+        Task.FromResult(S.Exists
+            ? new RoomInfoResult(ResultCode.Ok, S.Name, S.Desc, S.Owner, (uint)_sessions.Count)
+            : new RoomInfoResult(ResultCode.NotFound, "", "", 0, 0));
+
     public Task Leave(uint nid, long connectionId)
     {
         RemoveSession(nid, connectionId, announce: true);

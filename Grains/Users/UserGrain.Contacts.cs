@@ -1,9 +1,14 @@
+using Google.Protobuf;
 using OrleansIm.Grains.Interfaces;
 using OrleansIm.Protocol;
+using OrleansIm.Protocol.Messages;
 
 namespace OrleansIm.Grains.Users;
 
-/// <summary>Friends (by mutual request), blacklist, gag list and private marks.</summary>
+/// <summary>
+/// Friends (by mutual request), requests both ways, blacklist, gag list and private marks. Every change moves the
+/// contacts version and is pushed (CONTACT-NTC) to this user's sessions that subscribed, but the one that made it.
+/// </summary>
 public sealed partial class UserGrain
 {
     public async Task<FriendRequestOutcome> OnFriendRequest(ulong orig, byte[] relayBody)
@@ -21,12 +26,19 @@ public sealed partial class UserGrain
 
         // This user asked first: the request is the answer.
         bool accepted = s.PendingOut.Contains(orig);
-        if (accepted)
+        if (accepted || !s.PendingIn.Contains(orig))
         {
-            await ChangeStateAsync(x =>
+            await ChangeContactsAsync(orig, exceptSid: 0, x =>
             {
-                x.PendingOut.Remove(orig);
-                x.Friends.Add(orig);
+                if (accepted)
+                {
+                    x.PendingOut.Remove(orig);
+                    x.Friends.Add(orig);
+                }
+                else
+                {
+                    x.PendingIn.Add(orig);
+                }
             });
         }
 
@@ -34,7 +46,7 @@ public sealed partial class UserGrain
         return accepted ? FriendRequestOutcome.Accepted : FriendRequestOutcome.Requested;
     }
 
-    public async Task<uint> ApplyFriendRequest(ulong dest, string mark, FriendRequestOutcome outcome)
+    public async Task<uint> ApplyFriendRequest(ulong dest, string mark, FriendRequestOutcome outcome, ulong sourceSid)
     {
         var s = state.State;
         switch (outcome)
@@ -52,7 +64,7 @@ public sealed partial class UserGrain
             return ResultCode.AlreadyExists;
         }
 
-        await ChangeStateAsync(x =>
+        await ChangeContactsAsync(dest, sourceSid, x =>
         {
             if (outcome == FriendRequestOutcome.Requested)
             {
@@ -62,6 +74,7 @@ public sealed partial class UserGrain
             {
                 // Accepted, or already friends on the other side: make this side agree.
                 x.PendingOut.Remove(dest);
+                x.PendingIn.Remove(dest);
                 x.Friends.Add(dest);
             }
 
@@ -76,15 +89,10 @@ public sealed partial class UserGrain
 
     public async Task<bool> OnFriendDeleted(ulong orig, byte[] relayBody, bool senderHadAny)
     {
-        var s = state.State;
-        bool had = s.Friends.Contains(orig) || s.PendingOut.Contains(orig);
+        bool had = HasRelation(orig);
         if (had)
         {
-            await ChangeStateAsync(x =>
-            {
-                x.Friends.Remove(orig);
-                x.PendingOut.Remove(orig);
-            });
+            await ChangeContactsAsync(orig, exceptSid: 0, x => Forget(x, orig));
         }
 
         if (had || senderHadAny)
@@ -95,27 +103,23 @@ public sealed partial class UserGrain
         return had;
     }
 
-    public async Task<bool> RemoveFriend(ulong dest)
+    public async Task<bool> RemoveFriend(ulong dest, ulong sourceSid)
     {
-        var s = state.State;
-        if (!s.Friends.Contains(dest) && !s.PendingOut.Contains(dest))
+        // Ends a friendship, withdraws a request, or declines one.
+        if (!HasRelation(dest))
         {
             return false;
         }
 
-        await ChangeStateAsync(x =>
-        {
-            x.Friends.Remove(dest);
-            x.PendingOut.Remove(dest);
-        });
+        await ChangeContactsAsync(dest, sourceSid, x => Forget(x, dest));
         return true;
     }
 
-    public Task<uint> SetBlacklisted(ulong dest, bool listed) => SetMembershipAsync(s => s.Blacklist, dest, listed);
+    public Task<uint> SetBlacklisted(ulong dest, bool listed, ulong sourceSid) => SetMembershipAsync(s => s.Blacklist, dest, listed, sourceSid);
 
-    public Task<uint> SetGagged(ulong dest, bool gagged) => SetMembershipAsync(s => s.Gagged, dest, gagged);
+    public Task<uint> SetGagged(ulong dest, bool gagged, ulong sourceSid) => SetMembershipAsync(s => s.Gagged, dest, gagged, sourceSid);
 
-    public async Task<uint> SetMark(ulong dest, string? mark)
+    public async Task<uint> SetMark(ulong dest, string? mark, ulong sourceSid)
     {
         var marks = state.State.Marks;
         if (mark is null)
@@ -125,7 +129,7 @@ public sealed partial class UserGrain
                 return ResultCode.NotFound;
             }
 
-            await ChangeStateAsync(x => x.Marks.Remove(dest));
+            await ChangeContactsAsync(dest, sourceSid, x => x.Marks.Remove(dest));
             return ResultCode.Ok;
         }
 
@@ -134,7 +138,7 @@ public sealed partial class UserGrain
             return ResultCode.CapacityReached;
         }
 
-        await ChangeStateAsync(x => x.Marks[dest] = mark);
+        await ChangeContactsAsync(dest, sourceSid, x => x.Marks[dest] = mark);
         return ResultCode.Ok;
     }
 
@@ -143,10 +147,10 @@ public sealed partial class UserGrain
         var s = state.State;
         return Task.FromResult(new ContactList(
             [.. s.Friends.Order()], [.. s.PendingOut.Order()], [.. s.Blacklist.Order()], [.. s.Gagged.Order()],
-            new Dictionary<ulong, string>(s.Marks)));
+            new Dictionary<ulong, string>(s.Marks), [.. s.PendingIn.Order()], s.ContactsVersion));
     }
 
-    private async Task<uint> SetMembershipAsync(Func<UserState, HashSet<ulong>> list, ulong dest, bool member)
+    private async Task<uint> SetMembershipAsync(Func<UserState, HashSet<ulong>> list, ulong dest, bool member, ulong sourceSid)
     {
         var current = list(state.State);
         if (member == current.Contains(dest))
@@ -159,7 +163,7 @@ public sealed partial class UserGrain
             return ResultCode.CapacityReached;
         }
 
-        await ChangeStateAsync(x =>
+        await ChangeContactsAsync(dest, sourceSid, x =>
         {
             if (member)
             {
@@ -171,6 +175,50 @@ public sealed partial class UserGrain
             }
         });
         return ResultCode.Ok;
+    }
+
+    /// <summary>Applies a change of what this user has with <paramref name="other"/>, moves the version, and tells the sessions.</summary>
+    private async Task ChangeContactsAsync(ulong other, ulong exceptSid, Action<UserState> change)
+    {
+        await ChangeStateAsync(x =>
+        {
+            change(x);
+            x.ContactsVersion++;
+        });
+
+        var notice = new ContactNtc { Version = state.State.ContactsVersion, Contact = ContactOf(other) };
+        Push(FrameWriter.Encode(Cmd.ContactNtc, FrameHeader.FlagSystem, 0, 0, 0, notice), exceptSid, Cmd.ContactNtc);
+    }
+
+    /// <summary>What this user has with <paramref name="other"/>, as CONTACTS and CONTACT-NTC carry it.</summary>
+    private Contact ContactOf(ulong other)
+    {
+        var s = state.State;
+        var contact = new Contact
+        {
+            Uid = other,
+            Friend = s.Friends.Contains(other),
+            RequestIn = s.PendingIn.Contains(other),
+            RequestOut = s.PendingOut.Contains(other),
+            Blacklisted = s.Blacklist.Contains(other),
+            Gagged = s.Gagged.Contains(other),
+        };
+        if (s.Marks.TryGetValue(other, out var mark))
+        {
+            contact.Mark = mark;
+        }
+
+        return contact;
+    }
+
+    private bool HasRelation(ulong other) =>
+        state.State.Friends.Contains(other) || state.State.PendingOut.Contains(other) || state.State.PendingIn.Contains(other);
+
+    private static void Forget(UserState x, ulong other)
+    {
+        x.Friends.Remove(other);
+        x.PendingOut.Remove(other);
+        x.PendingIn.Remove(other);
     }
 
     private static int ContactCount(UserState s) => s.Friends.Count + s.PendingOut.Count;

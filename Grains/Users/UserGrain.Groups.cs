@@ -6,7 +6,8 @@ namespace OrleansIm.Grains.Users;
 /// <summary>The groups of a user: membership as the groups report it, the creation quota, and SYNC cursors.</summary>
 public sealed partial class UserGrain
 {
-    private bool _groupCursorsDirty;
+    /// <summary>State changed in memory only (group cursors, last seen): written by the next flush or change.</summary>
+    private bool _stateDirty;
 
     public async Task<NodeRef[]> AddGroup(ulong gid, bool created, byte[] invite, ulong fromSeq)
     {
@@ -16,6 +17,9 @@ public sealed partial class UserGrain
             await ChangeStateAsync(s =>
             {
                 s.Groups.TryAdd(gid, fromSeq);
+
+                // What was said before joining is not unread.
+                s.ReadGroups.TryAdd(gid, fromSeq);
                 if (created)
                 {
                     s.CreatedGroups.Add(gid);
@@ -39,6 +43,7 @@ public sealed partial class UserGrain
             {
                 s.Groups.Remove(gid);
                 s.CreatedGroups.Remove(gid);
+                s.ReadGroups.Remove(gid);
             });
         }
 
@@ -58,7 +63,7 @@ public sealed partial class UserGrain
         if (state.State.Groups.TryGetValue(gid, out var current) && seq > current)
         {
             state.State.Groups[gid] = seq;
-            _groupCursorsDirty = true;
+            _stateDirty = true;
             CursorMoved();
         }
 

@@ -36,10 +36,15 @@ public sealed partial class UserGrain
         return new ChatDelivery(ResultCode.Ok, appended.SenderSeq, appended.Inserted);
     }
 
-    public Task OnSent(ulong seq, ulong sourceSid, byte[] chatBody)
+    public Task OnAppended(uint cmd, ulong seq, ulong sourceSid, byte[] body)
     {
         _head = Math.Max(_head, seq);
-        Push(new InboxPush(Cmd.Chat, seq, chatBody, sourceSid));
+        if (cmd == Cmd.Chat)
+        {
+            NoteSent(seq, body);
+        }
+
+        Push(new InboxPush(cmd, seq, body, sourceSid));
         return Task.CompletedTask;
     }
 
@@ -100,6 +105,10 @@ public sealed partial class UserGrain
         if (stored)
         {
             _head = Math.Max(_head, appended.ReceiverSeq);
+            if (entry.Cmd == Cmd.Chat)
+            {
+                NoteReceived(entry.Orig, appended.ReceiverSeq, entry.Body);
+            }
         }
 
         pushes.Complete(ticket, stored ? new InboxPush(entry.Cmd, appended.ReceiverSeq, entry.Body, 0) : null);
@@ -121,7 +130,7 @@ public sealed partial class UserGrain
 
     private async Task FlushCursorAsync(CancellationToken cancellationToken)
     {
-        if (state.State.DeliveryCursor == _persistedCursor && !_groupCursorsDirty)
+        if (state.State.DeliveryCursor == _persistedCursor && !_stateDirty)
         {
             _cursorFlush?.Dispose();
             _cursorFlush = null;
@@ -132,7 +141,7 @@ public sealed partial class UserGrain
         {
             await state.WriteStateAsync(cancellationToken);
             _persistedCursor = state.State.DeliveryCursor;
-            _groupCursorsDirty = false;
+            _stateDirty = false;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

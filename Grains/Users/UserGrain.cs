@@ -23,6 +23,7 @@ public sealed partial class UserGrain(
     SenderFloors floors,
     IOptions<OrderingOptions> ordering,
     [FromKeyedServices(ImClock.Key)] TimeProvider time,
+    IOptions<ChatOptions> chatOptions,
     ILogger<UserGrain> logger) : Grain, IUserGrain
 {
     // Sessions live only in memory, so the activation must outlive idle periods while anyone is connected.
@@ -128,6 +129,11 @@ public sealed partial class UserGrain(
         {
             AnnouncePresence(online: false, 0);
 
+            // Written with the next change or flush: presence only needs it roughly right after a crash.
+            state.State.LastSeen = (ulong)time.GetUtcNow().ToUnixTimeMilliseconds();
+            _stateDirty = true;
+            CursorMoved();
+
             // Back to the ordinary idle collection.
             DelayDeactivation(TimeSpan.Zero);
         }
@@ -204,8 +210,9 @@ public sealed partial class UserGrain(
     {
         await state.ChangeAsync(change);
 
-        // The write carried the delivery cursor too.
+        // The write carried the delivery cursor and whatever else had changed in memory too.
         _persistedCursor = state.State.DeliveryCursor;
+        _stateDirty = false;
     }
 
     private IGatewayNode NodeOf(SessionAddress address) => nodes.Resolve(address.Node, address.Nid);

@@ -37,6 +37,30 @@ public sealed class UserState : ICopyableState<UserState>
     [Id(8)]
     public HashSet<ulong> CreatedGroups { get; set; } = [];
 
+    /// <summary>Users who asked this user to be friends, not answered yet.</summary>
+    [Id(9)]
+    public HashSet<ulong> PendingIn { get; set; } = [];
+
+    /// <summary>Grows with every change of the contacts (friends, requests, blacklist, gag list, marks).</summary>
+    [Id(10)]
+    public ulong ContactsVersion { get; set; }
+
+    /// <summary>When the last session ended (ms since the epoch; 0 = never seen).</summary>
+    [Id(11)]
+    public ulong LastSeen { get; set; }
+
+    /// <summary>Whether this user keeps read and delivered receipts to themself (PREFS receipts false).</summary>
+    [Id(12)]
+    public bool ReceiptsOff { get; set; }
+
+    /// <summary>Read positions of private conversations: peer → the inbox seq read up to.</summary>
+    [Id(13)]
+    public Dictionary<ulong, ulong> ReadPeers { get; set; } = [];
+
+    /// <summary>Read positions of groups: gid → the group seq read up to.</summary>
+    [Id(14)]
+    public Dictionary<ulong, ulong> ReadGroups { get; set; } = [];
+
     public UserState Clone() => new()
     {
         Groups = new Dictionary<ulong, ulong>(Groups),
@@ -48,5 +72,11 @@ public sealed class UserState : ICopyableState<UserState>
         Marks = new Dictionary<ulong, string>(Marks),
         SerialHighWater = SerialHighWater,
         DeliveryCursor = DeliveryCursor,
+        PendingIn = [.. PendingIn],
+        ContactsVersion = ContactsVersion,
+        LastSeen = LastSeen,
+        ReceiptsOff = ReceiptsOff,
+        ReadPeers = new Dictionary<ulong, ulong>(ReadPeers),
+        ReadGroups = new Dictionary<ulong, ulong>(ReadGroups),
     };
 }

@@ -167,6 +167,7 @@ public sealed class FrameFuzzer(int seed)
         },
         FieldType.String => _random.Next(5) == 0 ? new string('x', _random.Next(8000, 15000)) : "fuzz" + _random.Next(),
         FieldType.Bytes => ByteString.CopyFrom(RandomBytes(_random.Next(0, 64))),
+        FieldType.Bool => _random.Next(2) == 1,
         FieldType.Message => Fill(field.MessageType, depth + 1),
         _ => throw new NotSupportedException(field.FieldType.ToString()),
     };

@@ -131,7 +131,7 @@ public sealed class CallSequencerTests(OrderingServerFixture fixture)
 
         public Task Deliver(byte[] frame, long[] connectionIds, uint pushClass, PushOrder order) => Task.CompletedTask;
 
-        public Task DeliverToUsers(byte[] frame, ulong[] uids, long exceptConnectionId, PushOrder order) => Task.CompletedTask;
+        public Task DeliverToUsers(byte[] frame, ulong[] uids, long exceptConnectionId, uint pushClass, PushOrder order) => Task.CompletedTask;
 
         public Task<ulong[]> FindLocalUsers(ulong[] uids) => Task.FromResult(Array.Empty<ulong>());
 

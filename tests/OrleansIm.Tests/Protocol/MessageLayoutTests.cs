@@ -36,21 +36,33 @@ public sealed class MessageLayoutTests
     public void Body_fields_match_the_protocol_table(uint cmd)
     {
         var descriptor = CommandTable.Find(cmd)!.Parser!.ParseFrom(ReadOnlySequence<byte>.Empty).Descriptor;
-        var expected = WireLayouts.Fields(cmd).ToList();
+        AssertLayout(CommandTable.NameOf(cmd), descriptor, WireLayouts.Fields(cmd).ToList());
+    }
+
+    private static void AssertLayout(string what, MessageDescriptor descriptor, List<(int Number, string Kind)> expected)
+    {
         Assert.Equal(expected.Select(f => f.Number), descriptor.Fields.InFieldNumberOrder().Select(f => f.FieldNumber));
         foreach (var (number, kind) in expected)
         {
             var field = descriptor.FindFieldByNumber(number);
             var actual = field.FieldType switch
             {
+                FieldType.UInt64 when field.IsRepeated => "u64*",
                 FieldType.UInt64 => "u64",
                 FieldType.UInt32 => "u32",
                 FieldType.String => "str",
                 FieldType.Bytes => "bytes",
+                FieldType.Bool => "bool",
                 FieldType.Message when field.IsRepeated && field.MessageType.Name == "GroupCursor" => "cursor",
+                FieldType.Message when field.IsRepeated => $"[{field.MessageType.Name}]",
+                FieldType.Message => $"{{{field.MessageType.Name}}}",
                 var other => other.ToString(),
             };
-            Assert.True(kind == actual, $"{CommandTable.NameOf(cmd)} field {number}: protocol says {kind}, proto has {actual}");
+            Assert.True(kind == actual, $"{what} field {number}: protocol says {kind}, proto has {actual}");
+            if (field.FieldType == FieldType.Message && kind != "cursor")
+            {
+                AssertLayout($"{what}.{field.MessageType.Name}", field.MessageType, WireLayouts.Parse(WireLayouts.Nested[field.MessageType.Name]).ToList());
+            }
         }
     }
 
@@ -105,9 +117,14 @@ public sealed class MessageLayoutTests
     private static (IMessage Message, byte[] Body) Populate(uint cmd)
     {
         var message = CommandTable.Find(cmd)!.Parser!.ParseFrom(ReadOnlySequence<byte>.Empty);
+        return (message, Populate(message, WireLayouts.Fields(cmd)));
+    }
+
+    private static byte[] Populate(IMessage message, IEnumerable<(int Number, string Kind)> layout)
+    {
         var descriptor = message.Descriptor;
         var hand = new HandEncoder();
-        foreach (var (number, kind) in WireLayouts.Fields(cmd))
+        foreach (var (number, kind) in layout)
         {
             var field = descriptor.FindFieldByNumber(number);
             switch (kind)
@@ -144,11 +161,39 @@ public sealed class MessageLayoutTests
                     }
 
                     break;
+                case "bool":
+                    field.Accessor.SetValue(message, true);
+                    hand.Varint(number, 1);
+                    break;
+                case "u64*":
+                    var numbers = (System.Collections.IList)field.Accessor.GetValue(message);
+                    foreach (var value in new[] { 5UL, 1UL << 50 })
+                    {
+                        numbers.Add(value);
+                        hand.Varint(number, value);
+                    }
+
+                    break;
+                case ['[', .., ']']:
+                    var items = (System.Collections.IList)field.Accessor.GetValue(message);
+                    for (int i = 0; i < 2; i++)
+                    {
+                        var item = (IMessage)Activator.CreateInstance(field.MessageType.ClrType)!;
+                        hand.Bytes(number, Populate(item, WireLayouts.Parse(WireLayouts.Nested[field.MessageType.Name])));
+                        items.Add(item);
+                    }
+
+                    break;
+                case ['{', .., '}']:
+                    var single = (IMessage)Activator.CreateInstance(field.MessageType.ClrType)!;
+                    hand.Bytes(number, Populate(single, WireLayouts.Parse(WireLayouts.Nested[field.MessageType.Name])));
+                    field.Accessor.SetValue(message, single);
+                    break;
                 default:
                     throw new InvalidOperationException(kind);
             }
         }
 
-        return (message, hand.ToArray());
+        return hand.ToArray();
     }
 }

@@ -4,7 +4,8 @@ namespace OrleansIm.Tests.Protocol;
 
 /// <summary>
 /// The body layouts of docs/protocol.md, written down independently of im.proto: field number and wire type
-/// per command. "cursor" is the repeated GroupCursor {1 gid u64, 2 seq u64}.
+/// per command. "cursor" is the repeated GroupCursor {1 gid u64, 2 seq u64}; "u64*" a repeated u64; "[Name]" a
+/// repeated message and "{Name}" one message, whose layouts are in <see cref="Nested"/>.
 /// </summary>
 public static class WireLayouts
 {
@@ -26,10 +27,14 @@ public static class WireLayouts
         [Cmd.AllocSeq] = "1:u64 2:u32",
         [Cmd.AllocSeqAck] = "1:u64 2:u64 3:u32 4:u32 5:str",
         [Cmd.Kick] = CodeMsg,
+        [Cmd.Presence] = "1:u64 2:u64*",
+        [Cmd.PresenceAck] = "1:u32 2:str 3:[PresenceState]",
+        [Cmd.Prefs] = "1:u64 2:bool",
+        [Cmd.PrefsAck] = "1:u32 2:str 3:bool",
         [Cmd.OnlineNtc] = "1:u64 2:u32",
         [Cmd.OfflineNtc] = "1:u64",
 
-        [Cmd.Chat] = "1:u64 2:u64 3:u32 4:u64 5:str 6:bytes",
+        [Cmd.Chat] = "1:u64 2:u64 3:u32 4:u64 5:str 6:bytes 7:bool",
         [Cmd.ChatAck] = "1:u64 2:u64 3:u32 4:str 5:u64",
         [Cmd.FriendAdd] = "1:u64 2:u64 3:str",
         [Cmd.FriendAddAck] = CodeMsg,
@@ -47,6 +52,23 @@ public static class WireLayouts
         [Cmd.MarkAddAck] = CodeMsg,
         [Cmd.MarkDel] = OrigDest,
         [Cmd.MarkDelAck] = CodeMsg,
+        [Cmd.Contacts] = "1:u64 2:u32 3:u32",
+        [Cmd.ContactsAck] = "1:u32 2:str 3:u64 4:u32 5:[Contact]",
+        [Cmd.Conversations] = "1:u64 2:u32 3:u32",
+        [Cmd.ConversationsAck] = "1:u32 2:str 3:u32 4:[Conversation]",
+        [Cmd.Read] = "1:u64 2:u32 3:u64 4:u64",
+        [Cmd.ReadAck] = "1:u32 2:str 3:u32",
+        [Cmd.Delivered] = "1:u64 2:u64 3:u64",
+        [Cmd.DeliveredAck] = CodeMsg,
+        [Cmd.Recall] = "1:u64 2:u64 3:u64",
+        [Cmd.RecallAck] = CodeMsg,
+        [Cmd.Typing] = OrigDest,
+        [Cmd.TypingAck] = CodeMsg,
+        [Cmd.ContactNtc] = "1:u64 2:{Contact}",
+        [Cmd.ReadNtc] = "1:u32 2:u64 3:u64 4:u32",
+        [Cmd.ReceiptNtc] = "1:u32 2:u64 3:u64",
+        [Cmd.RecallNtc] = "1:u64 2:u64 3:u64 4:u64",
+        [Cmd.TypingNtc] = OrigDest,
 
         [Cmd.GroupCreat] = "1:u64 2:u64 3:str 4:str",
         [Cmd.GroupCreatAck] = "1:u32 2:str 3:u64",
@@ -58,7 +80,7 @@ public static class WireLayouts
         [Cmd.GroupQuitAck] = CodeMsg,
         [Cmd.GroupInvite] = "1:u64 2:u64 3:u64",
         [Cmd.GroupInviteAck] = CodeMsg,
-        [Cmd.GroupChat] = "1:u64 2:u64 3:u32 4:u64 5:str 6:bytes",
+        [Cmd.GroupChat] = "1:u64 2:u64 3:u32 4:u64 5:str 6:bytes 7:bool",
         [Cmd.GroupChatAck] = "1:u32 2:str 3:u64",
         [Cmd.GroupKick] = UidGid,
         [Cmd.GroupKickAck] = CodeMsg,
@@ -76,6 +98,17 @@ public static class WireLayouts
         [Cmd.GroupMgrDelAck] = CodeMsg,
         [Cmd.GroupUsrList] = "1:u64 2:u32 3:u32",
         [Cmd.GroupUsrListAck] = "1:u64 2:str 3:u32 4:str 5:u32",
+        [Cmd.GroupInfo] = "1:u64",
+        [Cmd.GroupInfoAck] = "1:u32 2:str 3:u64 4:str 5:str 6:u64 7:u32 8:u64 9:str 10:u64",
+        [Cmd.GroupSetInfo] = "1:u64 2:u64 3:str 4:str",
+        [Cmd.GroupSetInfoAck] = CodeMsg,
+        [Cmd.GroupRecall] = "1:u64 2:u64 3:u64",
+        [Cmd.GroupRecallAck] = CodeMsg,
+        [Cmd.GroupTyping] = UidGid,
+        [Cmd.GroupTypingAck] = CodeMsg,
+        [Cmd.GroupInfoNtc] = "1:u64 2:u64 3:str 4:str",
+        [Cmd.GroupRecallNtc] = "1:u64 2:u64 3:u64",
+        [Cmd.GroupTypingNtc] = UidGid,
         [Cmd.GroupJoinNtc] = UidGid,
         [Cmd.GroupQuitNtc] = UidGid,
         [Cmd.GroupKickNtc] = UidGid,
@@ -102,6 +135,8 @@ public static class WireLayouts
         [Cmd.RoomBcAck] = "1:u64 2:u32 3:str",
         [Cmd.RoomUsrNum] = "1:u64 2:u32",
         [Cmd.RoomUsrNumAck] = "1:u64 2:u32 3:u32 4:str",
+        [Cmd.RoomInfo] = "1:u64",
+        [Cmd.RoomInfoAck] = "1:u32 2:str 3:u64 4:str 5:str 6:u64 7:u32",
         [Cmd.RoomJoinNtc] = "1:u64 2:u64",
         [Cmd.RoomQuitNtc] = "1:u64 2:u64",
         [Cmd.RoomKickNtc] = "1:u64 2:u64",
@@ -114,6 +149,16 @@ public static class WireLayouts
         [Cmd.LsndUsrNumAck] = CodeMsg,
     };
 
-    public static IEnumerable<(int Number, string Kind)> Fields(uint cmd) =>
-        ByCommand[cmd].Split(' ').Select(f => f.Split(':')).Select(p => (int.Parse(p[0]), p[1]));
+    /// <summary>The layouts of the messages carried inside bodies.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Nested = new Dictionary<string, string>
+    {
+        ["PresenceState"] = "1:u64 2:bool 3:u64 4:u32",
+        ["Contact"] = "1:u64 2:bool 3:bool 4:bool 5:bool 6:bool 7:str",
+        ["Conversation"] = "1:u32 2:u64 3:str 4:str 5:u64 6:u64 7:u64 8:str 9:u64 10:u32",
+    };
+
+    public static IEnumerable<(int Number, string Kind)> Fields(uint cmd) => Parse(ByCommand[cmd]);
+
+    public static IEnumerable<(int Number, string Kind)> Parse(string layout) =>
+        layout.Split(' ').Select(f => f.Split(':')).Select(p => (int.Parse(p[0]), p[1]));
 }

@@ -106,6 +106,7 @@ public sealed class WebCodecTests
             var expected = field.Accessor.GetValue(message) switch
             {
                 ByteString b => Convert.ToHexString(b.ToByteArray()).ToLowerInvariant(),
+                bool flag => flag ? "true" : "false",
                 IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
                 var other => other.ToString(),
             };
@@ -146,6 +147,7 @@ public sealed class WebCodecTests
         FieldType.UInt32 => random.Next(4) == 0 ? uint.MaxValue - (uint)random.Next(3) : (uint)random.Next(),
         FieldType.String => Text(random),
         FieldType.Bytes => ByteString.CopyFrom(Bytes(random)),
+        FieldType.Bool => random.Next(2) == 1,
         FieldType.Message => Fill(field.MessageType, random, depth + 1, allOptional),
         _ => throw new NotSupportedException(field.FieldType.ToString()),
     };
