@@ -17,6 +17,13 @@ public static class Help
           group create NAME | join|quit|dismiss|members GID | invite GID UID | send GID TEXT
           group kick|ban|unban|gag|ungag|appoint|demote GID UID
           room create NAME | join|quit|count|dismiss|watch RID | send RID TEXT | bc RID TEXT | kick RID UID
+          contacts [--offset N] [--num N]    friends, requests both ways, blocked and muted users, remarks
+          conversations                      private conversations and groups, most recent first, with unread counts
+          read UID SEQ | read group GID SEQ  mark a conversation read up to SEQ (other devices and the peer are told)
+          recall UID SEQ | recall group GID SEQ   take back a message (within the recall window; group owners always)
+          presence UID [UID …]               friends online now, or when they were last seen
+          receipts [on|off]                  whether your reads and deliveries send receipts
+          group info GID | room info RID     name, description, owner, size
           tail                               print everything pushed (--count N, --seconds N)
           shell                              interactive: one command per line, pushes printed as they come
 

@@ -8,8 +8,15 @@ public sealed class UserCommands(CliSession session, Output output, CliOptions o
 {
     private ulong Me => session.Uid;
 
+    private readonly StateCommands _state = new(session, output, options);
+
     public async Task RunAsync(IReadOnlyList<string> words)
     {
+        if (await _state.TryRunAsync(words))
+        {
+            return;
+        }
+
         switch (words[0])
         {
             case "login":

@@ -51,15 +51,26 @@ public sealed partial class UserGrain
         ? await store.CountFromPeerAsync(Uid, id, readSeq)
         : await store.CountGroupMessagesAsync(id, readSeq, Uid));
 
+    /// <summary>Whether the list is kept (or being read): until someone asks for it, messages cost it nothing.</summary>
+    private bool KeepingConversations => _peers is not null || _notedWhileLoading is not null;
+
     /// <summary>A CHAT from <paramref name="orig"/> landed at <paramref name="seq"/> of this inbox.</summary>
-    private void NoteReceived(ulong orig, ulong seq, byte[] body) =>
-        NoteConversation(orig, new ConversationHead(seq, orig, NowMs(), Previews.OfChat(body)));
+    private void NoteReceived(ulong orig, ulong seq, byte[] body)
+    {
+        if (KeepingConversations)
+        {
+            NoteConversation(orig, new ConversationHead(seq, orig, NowMs(), Previews.OfChat(body)));
+        }
+    }
 
     /// <summary>This user's CHAT is at <paramref name="seq"/> of this inbox.</summary>
     private void NoteSent(ulong seq, byte[] body)
     {
-        var dest = Chat.Parser.ParseFrom(body).Dest;
-        NoteConversation(dest, new ConversationHead(seq, Uid, NowMs(), Previews.OfChat(body)));
+        if (KeepingConversations)
+        {
+            var chat = Chat.Parser.ParseFrom(body);
+            NoteConversation(chat.Dest, new ConversationHead(seq, Uid, NowMs(), Previews.OfChat(body)));
+        }
     }
 
     private void NoteConversation(ulong peer, ConversationHead head)

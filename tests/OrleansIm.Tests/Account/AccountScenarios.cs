@@ -30,8 +30,8 @@ public sealed class AccountScenarios(ImServer first, ImServer second, FakeTimePr
         var (alice, bob, carol, dave, eve) = (Ids.Next(), Ids.Next(), Ids.Next(), Ids.Next(), Ids.Next());
         await using var phone = await First.LoginAsync(transport, alice);
         await using var laptop = await Second.LoginAsync(Other, alice);
-        await phone.SubscribeAsync(Cmd.ContactNtc);
-        await laptop.SubscribeAsync(Cmd.ContactNtc);
+        Assert.Equal(0u, await phone.SubscribeAsync(Cmd.ContactNtc));
+        Assert.Equal(0u, await laptop.SubscribeAsync(Cmd.ContactNtc));
         await using var bobClient = await First.LoginAsync(Other, bob);
         await using var carolClient = await Second.LoginAsync(transport, carol);
 
@@ -79,9 +79,9 @@ public sealed class AccountScenarios(ImServer first, ImServer second, FakeTimePr
         var (alice, bob, carol) = (Ids.Next(), Ids.Next(), Ids.Next());
         await using var phone = await First.LoginAsync(transport, alice);
         await using var laptop = await Second.LoginAsync(Other, alice);
-        await laptop.SubscribeAsync(Cmd.ReadNtc);
+        Assert.Equal(0u, await laptop.SubscribeAsync(Cmd.ReadNtc));
         await using var bobClient = await First.LoginAsync(Other, bob);
-        await bobClient.SubscribeAsync(Cmd.ReceiptNtc);
+        Assert.Equal(0u, await bobClient.SubscribeAsync(Cmd.ReceiptNtc));
         await using var carolClient = await Second.LoginAsync(transport, carol);
 
         var bobSeqs = new List<ulong>();
@@ -170,7 +170,7 @@ public sealed class AccountScenarios(ImServer first, ImServer second, FakeTimePr
         // A session that subscribes learns at once who is online.
         await using (var laptop = await First.LoginAsync(Other, alice))
         {
-            await laptop.SubscribeAsync(Cmd.OnlineNtc);
+            Assert.Equal(0u, await laptop.SubscribeAsync(Cmd.OnlineNtc));
             var snapshot = (await laptop.ReceiveAsync(Cmd.OnlineNtc)).As(OnlineNtc.Parser);
             Assert.Equal(bob, snapshot.Uid);
         }
@@ -239,7 +239,7 @@ public sealed class AccountScenarios(ImServer first, ImServer second, FakeTimePr
         await using var ownerClient = await First.LoginAsync(transport, owner);
         await using var memberClient = await Second.LoginAsync(Other, member);
         await using var outsiderClient = await First.LoginAsync(Other, outsider);
-        await memberClient.SubscribeAsync(Cmd.GroupTypingNtc);
+        Assert.Equal(0u, await memberClient.SubscribeAsync(Cmd.GroupTypingNtc));
         var gid = await ownerClient.CreateGroupAsync();
         Assert.Equal(0u, await ownerClient.InviteAsync(gid, member));
         var created = (ulong)Clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -299,7 +299,7 @@ public sealed class AccountScenarios(ImServer first, ImServer second, FakeTimePr
         await using var aliceClient = await First.LoginAsync(transport, alice);
         await using var bobClient = await Second.LoginAsync(Other, bob);
         await using var carolClient = await First.LoginAsync(Other, carol);
-        await bobClient.SubscribeAsync(Cmd.TypingNtc);
+        Assert.Equal(0u, await bobClient.SubscribeAsync(Cmd.TypingNtc));
         Assert.Equal(0u, await bobClient.CodeOfAsync(Cmd.BlacklistAdd, new BlacklistAdd { Orig = bob, Dest = carol }));
 
         Assert.Equal(0u, await aliceClient.TypingAsync(bob));

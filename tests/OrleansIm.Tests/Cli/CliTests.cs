@@ -1,3 +1,5 @@
+using OrleansIm.Protocol;
+using OrleansIm.Protocol.Messages;
 using OrleansIm.Tests.Infrastructure;
 
 namespace OrleansIm.Tests.Cli;
@@ -145,5 +147,58 @@ public sealed class CliTests(EmbeddedServerFixture fixture)
         var refused = await CliProcess.RunAsync(Server, "--admin-token", Server.Token(uid), "admin", "stats");
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("(403)", refused.Stderr);
+    }
+
+    [Fact]
+    public async Task The_account_state_from_the_command_line()
+    {
+        ulong alice = Ids.Next(), bob = Ids.Next();
+        await using var bobClient = await Server.LoginAsync("tcp", bob);
+        var a = alice.ToString();
+        Assert.Equal(0, (await CliProcess.RunAsync(Server, "--uid", a, "friend", "add", bob.ToString(), "bobby")).ExitCode);
+        Assert.Equal(0u, await bobClient.CodeOfAsync(Cmd.FriendAdd, new FriendAdd { Orig = bob, Dest = alice, Mark = "" }));
+        var fromBob = await bobClient.ChatAsync(alice, "are you there?");
+
+        var contacts = await CliProcess.RunAsync(Server, "--uid", a, "--json", "contacts");
+        Assert.True(contacts.ExitCode == 0, contacts.ToString());
+        var contact = Assert.Single(contacts.Events[0].GetProperty("contacts").EnumerateArray());
+        Assert.Equal((bob, "friend", "bobby"), (contact.GetProperty("uid").GetUInt64(), contact.GetProperty("relation")[0].GetString(), contact.GetProperty("mark").GetString()));
+
+        var conversations = await CliProcess.RunAsync(Server, "--uid", a, "--json", "conversations");
+        var conversation = Assert.Single(conversations.Events[0].GetProperty("conversations").EnumerateArray());
+        Assert.Equal(("private", bob, 1u, "are you there?"), (conversation.GetProperty("kind").GetString(), conversation.GetProperty("id").GetUInt64(),
+            conversation.GetProperty("unread").GetUInt32(), conversation.GetProperty("preview").GetString()));
+        var seq = conversation.GetProperty("last_seq").GetUInt64().ToString();
+
+        var read = await CliProcess.RunAsync(Server, "--uid", a, "--json", "read", bob.ToString(), seq);
+        Assert.Equal(0u, read.Events[0].GetProperty("unread").GetUInt32());
+        var tooFar = await CliProcess.RunAsync(Server, "--uid", a, "read", bob.ToString(), "999");
+        Assert.Equal(2, tooFar.ExitCode);
+        Assert.Contains("(20007)", tooFar.Stderr);
+
+        var presence = await CliProcess.RunAsync(Server, "--uid", a, "--json", "presence", bob.ToString());
+        Assert.True(presence.Events[0].GetProperty("online").GetBoolean(), presence.ToString());
+        var stranger = await CliProcess.RunAsync(Server, "--uid", a, "presence", Ids.Next().ToString());
+        Assert.Contains("(10005)", stranger.Stderr);
+
+        var sent = await CliProcess.RunAsync(Server, "--uid", a, "--json", "send", bob.ToString(), "oops");
+        var recalled = await CliProcess.RunAsync(Server, "--uid", a, "--json", "recall", bob.ToString(), sent.Events[0].GetProperty("seq").GetUInt64().ToString());
+        Assert.True(recalled.ExitCode == 0, recalled.ToString());
+        var notYours = await CliProcess.RunAsync(Server, "--uid", a, "recall", bob.ToString(), seq);
+        Assert.Contains("(10005)", notYours.Stderr);
+        // bob is told; the recalled message is the one after his own in his inbox.
+        var notice = (await bobClient.ReceiveAsync(Cmd.RecallNtc)).As(RecallNtc.Parser);
+        Assert.Equal((alice, fromBob.Seq + 1), (notice.Orig, notice.DestSeq));
+
+        var receipts = await CliProcess.RunAsync(Server, "--uid", a, "--json", "receipts", "off");
+        Assert.False(receipts.Events[0].GetProperty("receipts").GetBoolean());
+
+        var gid = (await CliProcess.RunAsync(Server, "--uid", a, "--json", "group", "create", "ops")).Events[0].GetProperty("gid").GetUInt64().ToString();
+        var info = await CliProcess.RunAsync(Server, "--uid", bob.ToString(), "--json", "group", "info", gid);
+        Assert.Equal(("ops", alice, 1u, ""), (info.Events[0].GetProperty("name").GetString(), info.Events[0].GetProperty("owner").GetUInt64(),
+            info.Events[0].GetProperty("members").GetUInt32(), info.Events[0].GetProperty("role").GetString()));
+        var rid = (await CliProcess.RunAsync(Server, "--uid", a, "--json", "room", "create", "lobby")).Events[0].GetProperty("rid").GetUInt64().ToString();
+        var room = await CliProcess.RunAsync(Server, "--uid", bob.ToString(), "--json", "room", "info", rid);
+        Assert.Equal(("lobby", alice), (room.Events[0].GetProperty("name").GetString(), room.Events[0].GetProperty("owner").GetUInt64()));
     }
 }
