@@ -3,7 +3,9 @@ namespace OrleansIm.Grains.Interfaces;
 /// <summary>
 /// One conversation as CONVERSATIONS lists it: <see cref="Kind"/> 1 private (<see cref="Id"/> the peer) or 2 group
 /// (<see cref="Id"/> the gid, with its name and the user's role), its latest message (seq, sender, when it was stored
-/// in ms since the epoch, the first characters), the user's read position and the messages from others after it.
+/// in ms since the epoch, the first characters), the user's read position and the messages from others after it, and
+/// in a private conversation how far the peer has read this user's messages (<see cref="PeerReadSeq"/>, a seq of this
+/// user's inbox; 0 when unknown or the peer's receipts are off).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("im.ConversationSummary")]
 public sealed record ConversationSummary(
@@ -16,7 +18,8 @@ public sealed record ConversationSummary(
     [property: Id(6)] ulong LastTime,
     [property: Id(7)] string Preview,
     [property: Id(8)] ulong ReadSeq,
-    [property: Id(9)] uint Unread);
+    [property: Id(9)] uint Unread,
+    [property: Id(10)] ulong PeerReadSeq = 0);
 
 /// <summary>A page of a user's conversations, most recent first, and how many there are in all.</summary>
 [GenerateSerializer, Immutable, Alias("im.ConversationPage")]

@@ -89,6 +89,11 @@ public sealed class AccountCommands(IGrainRefs refs, IOptions<GatewayOptions> op
                 conversation.Preview = c.Preview;
             }
 
+            if (c.PeerReadSeq > 0)
+            {
+                conversation.PeerReadSeq = c.PeerReadSeq;
+            }
+
             if (c.Kind == 2)
             {
                 conversation.Name = c.Name;

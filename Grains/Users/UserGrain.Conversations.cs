@@ -22,7 +22,7 @@ public sealed partial class UserGrain
     {
         var s = state.State;
         var peers = await PeersAsync();
-        var all = peers.Select(p => new ConversationSummary(1, p.Key, "", "", p.Value.Seq, p.Value.Sender, p.Value.Time, p.Value.Preview, s.ReadPeers.GetValueOrDefault(p.Key), 0)).ToList();
+        var all = peers.Select(p => new ConversationSummary(1, p.Key, "", "", p.Value.Seq, p.Value.Sender, p.Value.Time, p.Value.Preview, s.ReadPeers.GetValueOrDefault(p.Key), 0, s.PeerReads.GetValueOrDefault(p.Key))).ToList();
 
         // Group summaries interleave in their grains: asking them cannot wait on a group that waits on this user.
         var gids = s.Groups.Keys.ToList();

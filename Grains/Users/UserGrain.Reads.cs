@@ -133,11 +133,17 @@ public sealed partial class UserGrain
         return ResultCode.Ok;
     }
 
-    public Task OnReceipt(uint kind, ulong reader, ulong seq)
+    public async Task OnReceipt(uint kind, ulong reader, ulong seq)
     {
         var notice = new ReceiptNtc { Kind = kind, Peer = reader, Seq = seq };
         Push(FrameWriter.Encode(Cmd.ReceiptNtc, FrameHeader.FlagSystem, 0, 0, 0, notice), pushClass: Cmd.ReceiptNtc);
-        return Task.CompletedTask;
+
+        // Read receipts are also kept (the position only moves forward), so every device of this user, and a reload,
+        // can show how far the peer read; delivered receipts are only passed on.
+        if (kind == ReadReceipt && seq > state.State.PeerReads.GetValueOrDefault(reader))
+        {
+            await ChangeStateAsync(x => x.PeerReads[reader] = seq);
+        }
     }
 
     public Task OnTyping(ulong orig)

@@ -61,6 +61,10 @@ public sealed class UserState : ICopyableState<UserState>
     [Id(14)]
     public Dictionary<ulong, ulong> ReadGroups { get; set; } = [];
 
+    /// <summary>How far each peer has read this user's messages: peer → the seq in this user's inbox (read receipts).</summary>
+    [Id(15)]
+    public Dictionary<ulong, ulong> PeerReads { get; set; } = [];
+
     public UserState Clone() => new()
     {
         Groups = new Dictionary<ulong, ulong>(Groups),
@@ -78,5 +82,6 @@ public sealed class UserState : ICopyableState<UserState>
         ReceiptsOff = ReceiptsOff,
         ReadPeers = new Dictionary<ulong, ulong>(ReadPeers),
         ReadGroups = new Dictionary<ulong, ulong>(ReadGroups),
+        PeerReads = new Dictionary<ulong, ulong>(PeerReads),
     };
 }

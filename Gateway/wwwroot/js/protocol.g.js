@@ -105,7 +105,7 @@ export const MESSAGES = {
   ContactsAck: [[1, "code", "uint32", "required"], [2, "errmsg", "string", "required"], [3, "version", "uint64", "optional"], [4, "total", "uint32", "optional"], [5, "contacts", "Contact", "repeated"]],
   ContactNtc: [[1, "version", "uint64", "required"], [2, "contact", "Contact", "required"]],
   Conversations: [[1, "uid", "uint64", "required"], [2, "offset", "uint32", "optional"], [3, "num", "uint32", "optional"]],
-  Conversation: [[1, "kind", "uint32", "required"], [2, "id", "uint64", "required"], [3, "name", "string", "optional"], [4, "role", "string", "optional"], [5, "lastSeq", "uint64", "required"], [6, "lastSender", "uint64", "optional"], [7, "lastTime", "uint64", "optional"], [8, "preview", "string", "optional"], [9, "readSeq", "uint64", "required"], [10, "unread", "uint32", "required"]],
+  Conversation: [[1, "kind", "uint32", "required"], [2, "id", "uint64", "required"], [3, "name", "string", "optional"], [4, "role", "string", "optional"], [5, "lastSeq", "uint64", "required"], [6, "lastSender", "uint64", "optional"], [7, "lastTime", "uint64", "optional"], [8, "preview", "string", "optional"], [9, "readSeq", "uint64", "required"], [10, "unread", "uint32", "required"], [11, "peerReadSeq", "uint64", "optional"]],
   ConversationsAck: [[1, "code", "uint32", "required"], [2, "errmsg", "string", "required"], [3, "total", "uint32", "optional"], [4, "conversations", "Conversation", "repeated"]],
   Read: [[1, "uid", "uint64", "required"], [2, "kind", "uint32", "required"], [3, "id", "uint64", "required"], [4, "seq", "uint64", "required"]],
   ReadAck: [[1, "code", "uint32", "required"], [2, "errmsg", "string", "required"], [3, "unread", "uint32", "optional"]],

@@ -122,6 +122,11 @@ public sealed class AccountScenarios(ImServer first, ImServer second, FakeTimePr
         Assert.Equal((2u, alice, bobSeqs[1]), (receipt.Kind, receipt.Peer, receipt.Seq));
         await bobClient.AssertNothingSentAsync(Cmd.ReceiptNtc);
 
+        // The read receipt is kept: any of bob's devices, any time later, lists how far alice read his messages.
+        var bobsView = (await bobClient.ConversationsAsync()).Conversations.Single(c => c.Id == alice);
+        Assert.Equal((bobSeqs[1], 0UL), (bobsView.PeerReadSeq, bobsView.ReadSeq));
+        Assert.False(withBob.HasPeerReadSeq);
+
         Assert.Equal((0u, 1u), ((await phone.ReadAsync(2, gid, firstInGroup.Seq)).Code, (await laptop.ConversationsAsync()).Conversations[0].Unread));
         var again = await laptop.ConversationsAsync();
         Assert.Equal((2UL, 1u), (again.Conversations.Single(c => c.Id == bob).ReadSeq, again.Conversations.Single(c => c.Id == bob).Unread));
@@ -146,6 +151,7 @@ public sealed class AccountScenarios(ImServer first, ImServer second, FakeTimePr
         Assert.Equal(0u, await laptop.DeliveredAsync(bob, 3));
         Assert.Equal(0u, (await phone.ReadAsync(1, bob, 3)).Code);
         await bobClient.AssertNothingSentAsync(Cmd.ReceiptNtc);
+        Assert.Equal(bobSeqs[1], (await bobClient.ConversationsAsync()).Conversations.Single(c => c.Id == alice).PeerReadSeq);
         Assert.True((await phone.PrefsAsync(true)).Receipts);
 
         // Receipts are events, never messages: bob's inbox holds his four chats, and nothing else.

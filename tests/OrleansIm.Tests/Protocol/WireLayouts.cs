@@ -154,7 +154,7 @@ public static class WireLayouts
     {
         ["PresenceState"] = "1:u64 2:bool 3:u64 4:u32",
         ["Contact"] = "1:u64 2:bool 3:bool 4:bool 5:bool 6:bool 7:str",
-        ["Conversation"] = "1:u32 2:u64 3:str 4:str 5:u64 6:u64 7:u64 8:str 9:u64 10:u32",
+        ["Conversation"] = "1:u32 2:u64 3:str 4:str 5:u64 6:u64 7:u64 8:str 9:u64 10:u32 11:u64",
     };
 
     public static IEnumerable<(int Number, string Kind)> Fields(uint cmd) => Parse(ByCommand[cmd]);
