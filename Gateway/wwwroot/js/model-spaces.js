@@ -1,6 +1,7 @@
-// Groups and rooms for ChatModel: group logs by group seq (notices inline), members with roles and the
-// owner/manager actions; rooms with their bucket, live head count, chat, broadcasts and kicks.
-import { ChatModel } from "./model.js";
+// Groups and rooms for ChatModel: group logs by group seq (notices inline), names and read positions from the
+// server, members with roles and the owner/manager actions, recall and typing; rooms with their bucket, live head
+// count, chat, broadcasts and kicks.
+import { ChatModel } from "./model-account.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -31,7 +32,7 @@ Object.assign(ChatModel.prototype, {
   group(gid) {
     let g = this.groups.get(gid);
     if (!g) {
-      g = { gid, name: "", entries: new Map(), cursor: 0, unread: 0, members: [], role: "", gone: false };
+      g = { gid, name: "", entries: new Map(), cursor: 0, unread: 0, readSeq: 0, typingUntil: 0, members: [], role: "", gone: false };
       this.groups.set(gid, g);
     }
 
@@ -40,13 +41,28 @@ Object.assign(ChatModel.prototype, {
 
   groupFrame(frame) {
     const body = frame.body;
+    // A group first heard of from a push (another device joined or created it) is named by the server.
+    const unknown = !this.groups.has(body.gid) && frame.name !== "GROUP-INFO-NTC";
     const g = this.group(body.gid);
+    if (unknown) this.loadGroupInfo(body.gid).catch(() => {});
     const seq = frame.serial;
     if (seq && g.entries.has(`s${seq}`)) return;
     if (seq) g.cursor = Math.max(g.cursor, seq);
     let entry;
     if (frame.name === "GROUP-CHAT") {
-      entry = { kind: "chat", seq, from: body.uid, text: body.text, time: body.time };
+      entry = { kind: "chat", seq, from: body.uid, text: body.recalled ? "" : body.text, time: body.time, recalled: body.recalled === true };
+      g.typingUntil = 0;
+    } else if (frame.name === "GROUP-INFO-NTC") {
+      if (body.name !== undefined) g.name = body.name;
+      entry = { kind: "notice", seq, text: `${body.uid === this.uid ? "You" : this.displayName(body.uid)} renamed the group${body.name !== undefined ? ` "${body.name}"` : ""}` };
+    } else if (frame.name === "GROUP-RECALL-NTC") {
+      const recalled = g.entries.get(`s${body.seq}`);
+      if (recalled) {
+        recalled.recalled = true;
+        recalled.text = "";
+      }
+
+      entry = { kind: "notice", seq, text: `${body.uid === this.uid ? "You" : this.displayName(body.uid)} recalled a message` };
     } else if (GROUP_NOTICES[frame.name]) {
       const who = body.uid === this.uid ? "You" : this.displayName(body.uid);
       entry = { kind: "notice", seq, text: `${who} ${GROUP_NOTICES[frame.name]}` };
@@ -62,13 +78,20 @@ Object.assign(ChatModel.prototype, {
     } else if (frame.name === "GROUP-INVITE") {
       const to = body.to === this.uid ? "you" : this.displayName(body.to);
       entry = { kind: "notice", seq, text: `${this.displayName(body.uid)} invited ${to}` };
-      if (body.to === this.uid) g.left = false;
+      if (body.to === this.uid) {
+        g.left = false;
+        this.loadGroupInfo(g.gid).catch(() => {});
+      }
     } else {
       entry = { kind: "notice", seq, text: frame.name };
     }
 
     g.entries.set(seq ? `s${seq}` : `n${g.entries.size}`, entry);
-    if (entry.kind === "chat" && (this.activeGroup !== g.gid || document.hidden)) g.unread++;
+    if (entry.kind === "chat" && entry.from !== this.uid && !this.syncing && seq > g.readSeq) {
+      if (this.activeGroup === g.gid && !document.hidden) this.markGroupRead(g.gid).catch(error => this.problem(error));
+      else g.unread++;
+    }
+
     this.save();
     this.changed();
   },
@@ -86,8 +109,48 @@ Object.assign(ChatModel.prototype, {
   async joinGroup(gid) {
     await this.session.request("GROUP-JOIN", { uid: this.uid, gid });
     this.group(gid).left = false;
-    this.save();
+    await this.loadGroupInfo(gid);
+  },
+
+  /** The group's name and this user's role, from the server (so a joiner sees the name, not a number). */
+  async loadGroupInfo(gid) {
+    const info = await this.session.request("GROUP-INFO", { gid });
+    const g = this.group(gid);
+    g.name = info.name ?? g.name;
+    g.desc = info.desc ?? "";
+    if (info.role) g.role = info.role;
     this.changed();
+  },
+
+  async renameGroup(gid, name) {
+    await this.session.request("GROUP-SET-INFO", { uid: this.uid, gid, name });
+    this.group(gid).name = name;
+    this.changed();
+  },
+
+  /** READ up to the newest entry of the group: the user's other devices follow. */
+  async markGroupRead(gid) {
+    const g = this.group(gid);
+    g.unread = 0;
+    let newest = 0;
+    for (const e of g.entries.values()) newest = Math.max(newest, e.seq ?? 0);
+    if (newest <= g.readSeq) return;
+    g.readSeq = newest;
+    const ack = await this.session.request("READ", { uid: this.uid, kind: 2, id: gid, seq: newest });
+    g.unread = ack.unread ?? 0;
+    this.changed();
+  },
+
+  async recallGroupMessage(gid, seq) {
+    await this.session.request("GROUP-RECALL", { uid: this.uid, gid, seq });
+  },
+
+  typingInGroup(gid) {
+    const now = Date.now();
+    const key = `g${gid}`;
+    if (now - (this.typingSent.get(key) ?? 0) < 2000) return;
+    this.typingSent.set(key, now);
+    this.session.request("GROUP-TYPING", { uid: this.uid, gid }).catch(() => {});
   },
 
   async quitGroup(gid) {
@@ -146,7 +209,7 @@ Object.assign(ChatModel.prototype, {
   openGroup(gid) {
     this.activeGroup = gid;
     if (gid !== undefined) {
-      this.group(gid).unread = 0;
+      this.markGroupRead(gid).catch(error => this.problem(error));
       this.loadMembers(gid).catch(error => this.problem(error));
     }
 

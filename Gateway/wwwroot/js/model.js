@@ -1,10 +1,16 @@
-// What the page knows: conversations, contacts, groups and rooms, kept up to date from the session's pushes and
-// replies. Inbox seqs are tracked without gaps (a gap asks SYNC); group entries by group seq. Contacts have no
-// query command in the protocol, so this page keeps what it learned in localStorage; messages come from SYNC.
+// What the page knows: conversations, contacts, groups and rooms. The server keeps the account's state (contacts,
+// read positions and unread counts, presence, group names), so every device of a user shows the same: the page asks
+// for it at each login and follows the notices that keep it current. Messages come from SYNC; inbox seqs are tracked
+// without gaps (a gap asks SYNC); group entries by group seq. Nothing of the account is kept in the browser; only the
+// rooms this tab was in are remembered for the tab (sessionStorage), since room membership belongs to a session.
 import { ImSession, Refusal } from "./session.js";
 
-const SUBSCRIPTIONS = [0x0150, 0x0151, 0x0410, 0x0450, 0x0451];
+// ONLINE-NTC, OFFLINE-NTC, ROOM-USR-NUM, ROOM-JOIN-NTC, ROOM-QUIT-NTC, CONTACT-NTC, READ-NTC, RECEIPT-NTC,
+// TYPING-NTC, GROUP-TYPING-NTC.
+const SUBSCRIPTIONS = [0x0150, 0x0151, 0x0410, 0x0450, 0x0451, 0x0250, 0x0251, 0x0252, 0x0254, 0x035B];
 const SERIAL_BLOCK = 100;
+const TYPING_SHOWN_MS = 3000;
+const TYPING_EVERY_MS = 2000;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -25,21 +31,14 @@ export class ChatModel extends EventTarget {
     this.syncing = null;
     this.gapTimer = 0;
     this.ackTimer = 0;
-    this.receipts = new Map();
-    this.storageKey = `orleansim.${uid}`;
-    const saved = JSON.parse(localStorage.getItem(this.storageKey) ?? "{}");
+    this.deliveries = new Map();
+    this.typingSent = new Map();
     this.contacts = {
-      friends: new Set(saved.friends ?? []),
-      requestsIn: new Set(saved.requestsIn ?? []),
-      requestsOut: new Set(saved.requestsOut ?? []),
-      blacklist: new Set(saved.blacklist ?? []),
-      gagged: new Set(saved.gagged ?? []),
-      marks: saved.marks ?? {},
-      presence: {},
+      friends: new Set(), requestsIn: new Set(), requestsOut: new Set(), blacklist: new Set(), gagged: new Set(),
+      marks: {}, presence: {}, lastSeen: {}, version: 0,
     };
-    this.receiptedSeq = saved.receiptedSeq ?? 0;
-    for (const [gid, name] of saved.groups ?? []) this.group(gid).name = name;
-    this.roomsToRejoin = saved.rooms ?? [];
+    this.roomsKey = `orleansim.rooms.${uid}`;
+    this.roomsToRejoin = JSON.parse(sessionStorage.getItem(this.roomsKey) ?? "[]");
     this.session.addEventListener("online", e => this.online(e.detail));
     this.session.addEventListener("push", e => this.push(e.detail));
     this.session.addEventListener("problem", e => this.problem(e.detail));
@@ -57,23 +56,26 @@ export class ChatModel extends EventTarget {
 
   problem(text) { this.dispatchEvent(new CustomEvent("problem", { detail: text })); }
 
+  /** Remembers, for this tab only, the rooms to join again after a reload. */
   save() {
-    const c = this.contacts;
-    localStorage.setItem(this.storageKey, JSON.stringify({
-      friends: [...c.friends], requestsIn: [...c.requestsIn], requestsOut: [...c.requestsOut],
-      blacklist: [...c.blacklist], gagged: [...c.gagged], marks: c.marks, receiptedSeq: this.receiptedSeq,
-      groups: [...this.groups.values()].filter(g => !g.gone).map(g => [g.gid, g.name ?? ""]),
-      rooms: [...this.rooms.keys()],
-    }));
+    sessionStorage.setItem(this.roomsKey, JSON.stringify([...this.rooms.values()].filter(r => r.joined).map(r => r.rid)));
   }
 
   async online(ack) {
     this.info = { sid: ack.sid, seq: ack.seq ?? 0, heartbeat: ack.heartbeat ?? 0 };
     sessionStorage.setItem("orleansim.sid", String(ack.sid));
+    this.contacts.presence = {};
     this.changed();
     try {
+      // Presence comes as ONLINE-NTC right after its SUB: a snapshot of the friends online now.
       await Promise.all(SUBSCRIPTIONS.map(sub => this.session.request("SUB", { sub })));
+      await this.loadContacts();
+      // The conversation list names the user's groups, which SYNC then replays; asked again afterwards, it gives
+      // unread counts that include whatever arrived while replaying.
+      await this.loadConversations();
       await this.sync();
+      await this.loadConversations();
+      this.deliverReplayed();
       for (const rid of [...this.rooms.keys(), ...this.roomsToRejoin]) {
         await this.joinRoom(rid, { quiet: true }).catch(error => this.problem(error));
       }
@@ -97,6 +99,24 @@ export class ChatModel extends EventTarget {
       })
       .finally(() => { this.syncing = null; });
     return this.syncing;
+  }
+
+  /** Conversations with their read positions and unread counts, and the user's groups with their names. */
+  async loadConversations() {
+    const ack = await this.session.request("CONVERSATIONS", { uid: this.uid, offset: 0, num: 200 });
+    for (const c of ack.conversations ?? []) {
+      const target = c.kind === 1 ? this.conversation(c.id) : this.group(c.id);
+      target.readSeq = c.readSeq;
+      target.unread = c.unread;
+      target.lastTime = c.lastTime;
+      if (c.kind === 1 && c.peerReadSeq) this.receipt(c.id, "read", c.peerReadSeq);
+      if (c.kind === 2) {
+        target.name = c.name ?? target.name;
+        target.role = c.role ?? target.role;
+      }
+    }
+
+    this.changed();
   }
 
   // ---- inbox seqs ----
@@ -135,7 +155,7 @@ export class ChatModel extends EventTarget {
       this.ackTimer = 0;
       // The receiver's CHAT-ACK: header serial is the seq this page holds without gaps.
       this.session.send("CHAT-ACK", { orig: this.uid, dest: this.uid, code: 0, errmsg: "ok" }, this.inboxSeq);
-      this.flushReceipts();
+      this.flushDeliveries();
     }, 300);
   }
 
@@ -144,9 +164,12 @@ export class ChatModel extends EventTarget {
   push(frame) {
     const body = frame.body;
     switch (frame.name) {
-      case "CHAT": return this.inboxChat(frame.serial, body, true);
-      case "FRIEND-ADD": return this.friendAddRelay(frame.serial, body);
-      case "FRIEND-DEL": return this.friendDelRelay(frame.serial, body);
+      case "CHAT": return this.inboxChat(frame.serial, body);
+      case "FRIEND-ADD":
+      case "FRIEND-DEL":
+        // The relays hold inbox seqs; what they change arrives as CONTACT-NTC.
+        if (this.noteInboxSeq(frame.serial)) this.notice(frame.name, `from user ${body.orig}`);
+        return this.changed();
       case "P2P":
         if (this.noteInboxSeq(frame.serial)) this.notice("P2P", decoder.decode(body));
         this.session.send("P2P-ACK", undefined, frame.serial);
@@ -158,10 +181,12 @@ export class ChatModel extends EventTarget {
       case "ONLINE-NTC":
       case "OFFLINE-NTC":
         this.contacts.presence[body.uid] = frame.name === "ONLINE-NTC" ? "online" : "offline";
+        if (frame.name === "OFFLINE-NTC" && !this.syncing) this.contacts.lastSeen[body.uid] = Date.now();
         return this.changed();
       case "EXCEPT":
         return this.problem(`server: ${body.errmsg} (${body.code})`);
       default:
+        if (this.accountFrame(frame)) return this.changed();
         if (frame.name.startsWith("GROUP-")) return this.groupFrame(frame);
         if (frame.name.startsWith("ROOM-")) return this.roomFrame(frame);
         this.notice(frame.name, JSON.stringify(body ?? {}));
@@ -179,61 +204,59 @@ export class ChatModel extends EventTarget {
   conversation(peer) {
     let c = this.conversations.get(peer);
     if (!c) {
-      c = { peer, messages: new Map(), unread: 0 };
+      c = { peer, messages: new Map(), unread: 0, readSeq: 0, typingUntil: 0 };
       this.conversations.set(peer, c);
     }
 
     return c;
   }
 
-  /** A CHAT from the inbox: to or from this user, live or replayed. */
-  inboxChat(seq, chat, live) {
+  /** A CHAT from the inbox: to or from this user, live or replayed by SYNC. */
+  inboxChat(seq, chat) {
     if (!this.noteInboxSeq(seq)) return;
-    const meta = parseData(chat.data);
+    const live = !this.syncing;
+    const id = messageId(chat.data);
     const mine = chat.orig === this.uid;
     const peer = mine ? chat.dest : chat.orig;
     const conversation = this.conversation(peer);
-    if (meta?.receipt) {
-      if (!mine) for (const id of meta.receipt) markDelivered(conversation, id);
-      return this.changed();
-    }
-
-    const existing = mine && meta?.id ? [...conversation.messages.values()].find(m => m.from === this.uid && m.serial === meta.id) : undefined;
+    const existing = mine && id ? [...conversation.messages.values()].find(m => m.from === this.uid && m.serial === id) : undefined;
     if (existing) {
       existing.seq = seq;
       if (existing.status === "sending") existing.status = "sent";
     } else {
       conversation.messages.set(`s${seq}`, {
-        seq, serial: meta?.id, from: chat.orig, text: chat.text, time: chat.time, status: mine ? "sent" : "received",
+        seq, serial: id, from: chat.orig, text: chat.text, time: chat.time, recalled: chat.recalled === true,
+        status: !mine ? "received" : seq <= (conversation.peerReadSeq ?? 0) ? "read" : "sent",
       });
     }
 
-    if (!mine) {
-      if (this.activeConversation !== peer || document.hidden) conversation.unread++;
-      if (meta?.id && seq > this.receiptedSeq) this.queueReceipt(peer, meta.id, seq);
+    if (!mine && live && seq > conversation.readSeq) {
+      conversation.typingUntil = 0;
+      if (this.activeConversation === peer && !document.hidden) this.markRead(peer).catch(error => this.problem(error));
+      else conversation.unread++;
+      this.deliveries.set(peer, Math.max(this.deliveries.get(peer) ?? 0, seq));
     }
 
     this.changed();
-    return live;
   }
 
-  queueReceipt(peer, id, seq) {
-    const ids = this.receipts.get(peer) ?? [];
-    ids.push(id);
-    this.receipts.set(peer, ids);
-    this.receiptedSeq = Math.max(this.receiptedSeq, seq);
-  }
-
-  /** Tells senders which of their messages arrived (a CHAT whose data lists their message ids; not shown). */
-  flushReceipts() {
-    for (const [peer, ids] of this.receipts) {
-      const data = encoder.encode(JSON.stringify({ receipt: ids }));
-      this.session.request("CHAT", { orig: this.uid, dest: peer, level: 0, time: Date.now(), text: "", data }, { serial: 0 })
-        .catch(() => {});
+  /** After a SYNC: the newest unread message of each conversation was delivered to this device. */
+  deliverReplayed() {
+    for (const c of this.conversations.values()) {
+      const newest = latestFrom(c, c.peer);
+      if (newest && newest.seq > c.readSeq) this.deliveries.set(c.peer, Math.max(this.deliveries.get(c.peer) ?? 0, newest.seq));
     }
 
-    if (this.receipts.size) this.save();
-    this.receipts.clear();
+    this.flushDeliveries();
+  }
+
+  /** Tells senders their messages reached this device (DELIVERED: a receipt for them, never a stored message). */
+  flushDeliveries() {
+    for (const [peer, seq] of this.deliveries) {
+      this.session.request("DELIVERED", { uid: this.uid, peer, seq }).catch(() => {});
+    }
+
+    this.deliveries.clear();
   }
 
   async sendChat(peer, text) {
@@ -291,73 +314,50 @@ export class ChatModel extends EventTarget {
 
   openConversation(peer) {
     this.activeConversation = peer;
-    if (peer !== undefined) this.conversation(peer).unread = 0;
-    this.changed();
-  }
-
-  // ---- contacts ----
-
-  friendAddRelay(seq, body) {
-    if (!this.noteInboxSeq(seq)) return;
-    const c = this.contacts;
-    if (c.requestsOut.has(body.orig) || c.friends.has(body.orig)) {
-      c.requestsOut.delete(body.orig);
-      c.friends.add(body.orig);
-    } else {
-      c.requestsIn.add(body.orig);
+    if (peer !== undefined) {
+      this.markRead(peer).catch(error => this.problem(error));
+      if (this.contacts.friends.has(peer)) this.loadPresence([peer]).catch(() => {});
     }
 
-    this.save();
     this.changed();
   }
 
-  friendDelRelay(seq, body) {
-    if (!this.noteInboxSeq(seq)) return;
-    this.forget(body.orig);
-    this.save();
+  /** Online or last seen, for friends (the server answers PRESENCE for friends only). */
+  async loadPresence(uids) {
+    const ack = await this.session.request("PRESENCE", { uid: this.uid, uids });
+    for (const user of ack.users ?? []) {
+      this.contacts.presence[user.uid] = user.online ? "online" : "offline";
+      if (user.lastSeen) this.contacts.lastSeen[user.uid] = user.lastSeen;
+    }
+
     this.changed();
   }
 
-  forget(uid) {
-    const c = this.contacts;
-    c.friends.delete(uid);
-    c.requestsIn.delete(uid);
-    c.requestsOut.delete(uid);
-  }
-
-  async addFriend(uid, mark = "") {
-    await this.session.request("FRIEND-ADD", { orig: this.uid, dest: uid, mark });
-    const c = this.contacts;
-    if (c.requestsIn.delete(uid)) c.friends.add(uid);
-    else if (!c.friends.has(uid)) c.requestsOut.add(uid);
-    if (mark) c.marks[uid] = mark;
-    this.save();
+  /** READ up to the newest message of the conversation: other devices follow, the peer gets a read receipt. */
+  async markRead(peer) {
+    const conversation = this.conversation(peer);
+    conversation.unread = 0;
+    const newest = latestSeq(conversation);
+    if (newest <= conversation.readSeq) return;
+    conversation.readSeq = newest;
+    const ack = await this.session.request("READ", { uid: this.uid, kind: 1, id: peer, seq: newest });
+    conversation.unread = ack.unread ?? 0;
     this.changed();
   }
 
-  async removeFriend(uid) {
-    await this.session.request("FRIEND-DEL", { orig: this.uid, dest: uid });
-    this.forget(uid);
-    this.save();
-    this.changed();
+  /** Tells the peer this user is typing, at most every couple of seconds. */
+  typing(peer) {
+    const now = Date.now();
+    if (now - (this.typingSent.get(peer) ?? 0) < TYPING_EVERY_MS) return;
+    this.typingSent.set(peer, now);
+    this.session.request("TYPING", { orig: this.uid, dest: peer }).catch(() => {});
   }
 
-  async setFlag(kind, uid, on) {
-    const command = { blacklist: on ? "BLACKLIST-ADD" : "BLACKLIST-DEL", gagged: on ? "GAG-ADD" : "GAG-DEL" }[kind];
-    await this.session.request(command, { orig: this.uid, dest: uid });
-    if (on) this.contacts[kind].add(uid);
-    else this.contacts[kind].delete(uid);
-    this.save();
-    this.changed();
-  }
+  isTyping(conversation) { return conversation.typingUntil > Date.now(); }
 
-  async setMark(uid, mark) {
-    if (mark) await this.session.request("MARK-ADD", { orig: this.uid, dest: uid, mark });
-    else await this.session.request("MARK-DEL", { orig: this.uid, dest: uid });
-    if (mark) this.contacts.marks[uid] = mark;
-    else delete this.contacts.marks[uid];
-    this.save();
-    this.changed();
+  showTyping(target) {
+    target.typingUntil = Date.now() + TYPING_SHOWN_MS;
+    setTimeout(() => this.changed(), TYPING_SHOWN_MS + 50);
   }
 
   displayName(uid) {
@@ -366,18 +366,25 @@ export class ChatModel extends EventTarget {
   }
 }
 
-function parseData(data) {
+/** The sender's message id a page puts in a CHAT's data. */
+function messageId(data) {
   if (!data || data.length === 0) return undefined;
   try {
     const value = JSON.parse(decoder.decode(data));
-    return typeof value === "object" && value !== null ? value : undefined;
+    return typeof value?.id === "number" ? value.id : undefined;
   } catch {
     return undefined;
   }
 }
 
-function markDelivered(conversation, id) {
-  for (const message of conversation.messages.values()) {
-    if (message.serial === id && message.from !== conversation.peer) message.status = "delivered";
-  }
+function latestSeq(conversation) {
+  let seq = 0;
+  for (const m of conversation.messages.values()) seq = Math.max(seq, m.seq ?? 0);
+  return seq;
+}
+
+function latestFrom(conversation, uid) {
+  let newest;
+  for (const m of conversation.messages.values()) if (m.from === uid && m.seq && (!newest || m.seq > newest.seq)) newest = m;
+  return newest;
 }

@@ -1,8 +1,11 @@
 // Private chat and contacts: the conversation list with unread counts, one conversation with the state of each
-// message (sending, sent = stored by the server, delivered = reached the receiver's page), and the contact lists.
+// message (sending, sent = stored by the server, delivered = reached one of the receiver's devices, read = the
+// receiver read it), recall of one's own recent messages, the peer's typing, and the contact lists.
 import { act, composer, h, showTab, time } from "./view.js";
 
-const STATUS_TEXT = { sending: "sending…", sent: "✓ sent", delivered: "✓✓ delivered", failed: "failed" };
+const STATUS_TEXT = { sending: "sending…", sent: "✓ sent", delivered: "✓✓ delivered", read: "✓✓ read", failed: "failed" };
+// The server's default recall window (Chat:RecallWindow); past it the button goes, and the server has the last word.
+const RECALL_MS = 2 * 60 * 1000;
 
 export function renderConversations(model) {
   const conversations = [...model.conversations.values()]
@@ -21,7 +24,7 @@ export function renderConversations(model) {
 }
 
 function lastTime(conversation) {
-  let last = 0;
+  let last = Number(conversation.lastTime) || 0;
   for (const m of conversation.messages.values()) last = Math.max(last, Number(m.time) || 0);
   return last;
 }
@@ -30,6 +33,12 @@ function presenceDot(model, uid) {
   const presence = model.contacts.presence[uid];
   if (!presence) return undefined;
   return h("span", { class: `presence ${presence}`, "data-testid": `presence-${uid}` }, ` ${presence}`);
+}
+
+function lastSeen(model, uid) {
+  const seen = model.contacts.lastSeen?.[uid];
+  if (!seen || model.contacts.presence[uid] === "online") return undefined;
+  return h("span", { class: "last-seen", "data-testid": `last-seen-${uid}` }, ` last seen ${time(seen)}`);
 }
 
 function ordered(messages) {
@@ -42,19 +51,23 @@ export function renderConversation(model) {
   const conversation = model.conversation(peer);
   const blocked = model.contacts.blacklist.has(peer);
   return [
-    h("header", { class: "view-head" }, h("h2", {}, model.displayName(peer)), presenceDot(model, peer)),
+    h("header", { class: "view-head" }, h("h2", {}, model.displayName(peer)), presenceDot(model, peer), lastSeen(model, peer)),
     h("ol", { class: "timeline", "data-testid": "messages", "aria-label": `Messages with ${model.displayName(peer)}` },
       ordered(conversation.messages).map(m => {
         const mine = m.from === model.uid;
+        const recallable = mine && m.seq && !m.recalled && Date.now() - Number(m.time) < RECALL_MS;
         return h("li", { class: mine ? "message mine" : "message", "data-testid": "message", "data-seq": m.seq ?? "" },
-          h("p", { class: "text" }, m.text),
+          m.recalled ? h("p", { class: "text recalled", "data-testid": "recalled" }, mine ? "You recalled a message" : "Message recalled")
+            : h("p", { class: "text" }, m.text),
           h("p", { class: "meta" }, time(m.time), " ",
-            mine ? h("span", { class: `state ${m.status}`, "data-testid": "message-state" }, STATUS_TEXT[m.status] ?? m.status) : undefined,
+            mine && !m.recalled ? h("span", { class: `state ${m.status}`, "data-testid": "message-state" }, STATUS_TEXT[m.status] ?? m.status) : undefined,
+            recallable ? [" ", h("button", { type: "button", class: "link", "data-testid": "recall", onclick: () => act(() => model.recall(peer, m.seq)) }, "Recall")] : undefined,
             m.status === "failed" ? [" ", m.error ?? "", " ",
               h("button", { type: "button", class: "link", onclick: () => act(() => model.retry(peer, m.serial)) }, "Retry")] : undefined));
       })),
+    model.isTyping(conversation) ? h("p", { class: "typing", "data-testid": "typing", "aria-live": "polite" }, `${model.displayName(peer)} is typing…`) : undefined,
     blocked ? h("p", { class: "hint" }, "You blocked this user; unblock to hear from them again.") : undefined,
-    composer({ key: `chat-${peer}`, label: "Message", button: "Send", testId: "chat", onsend: text => model.sendChat(peer, text) }),
+    composer({ key: `chat-${peer}`, label: "Message", button: "Send", testId: "chat", onsend: text => model.sendChat(peer, text), oninput: () => model.typing(peer) }),
   ];
 }
 

@@ -1,5 +1,5 @@
-// Groups (timeline with notices inline, members with roles, owner and manager actions) and rooms (bucket, live
-// head count, chat, broadcasts, kicks).
+// Groups (timeline with notices inline, name and rename, recall, typing, members with roles, owner and manager
+// actions) and rooms (bucket, live head count, chat, broadcasts, kicks).
 import { act, composer, h, time } from "./view.js";
 
 function idForm({ label, button, testId, onsubmit }) {
@@ -62,6 +62,27 @@ function memberActions(model, g, member) {
   return buttons;
 }
 
+// The server's default recall window (Chat:RecallWindow); owners and managers may recall any message.
+const RECALL_MS = 2 * 60 * 1000;
+
+function canRecall(model, g, entry) {
+  if (!entry.seq || entry.recalled || g.gone || g.left) return false;
+  if ((RANK[g.role] ?? 0) >= 2) return true;
+  return entry.from === model.uid && Date.now() - Number(entry.time) < RECALL_MS;
+}
+
+function renameForm(model, g) {
+  return h("form", {
+    class: "inline",
+    onsubmit: e => {
+      e.preventDefault();
+      const name = e.target.elements.name.value.trim();
+      if (name) act(() => model.renameGroup(g.gid, name));
+    },
+  }, h("input", { name: "name", "data-key": `group-name-${g.gid}`, "aria-label": "Group name", placeholder: "new name", maxlength: 64, required: true, "data-testid": "group-rename-input" }),
+  h("button", { type: "submit", "data-testid": "group-rename-submit" }, "Rename"));
+}
+
 export function renderGroup(model) {
   const gid = model.activeGroup;
   if (gid === undefined) return h("p", { class: "empty" }, "Create a group, join one by id, or choose one.");
@@ -74,15 +95,18 @@ export function renderGroup(model) {
       g.gone ? undefined : h("span", { class: "actions" },
         g.role === "owner" ? action("Dismiss group", "group-dismiss", () => model.dismissGroup(gid))
           : g.left ? undefined : action("Leave", "group-quit", () => model.quitGroup(gid)))),
+    g.role === "owner" || g.role === "manager" ? renameForm(model, g) : undefined,
     h("ol", { class: "timeline", "data-testid": "group-messages", "aria-label": "Group messages" },
       entries.map(e => e.kind === "notice"
         ? h("li", { class: "notice", "data-testid": "group-notice" }, e.text)
-        : h("li", { class: e.from === model.uid ? "message mine" : "message", "data-testid": "group-message" },
+        : h("li", { class: e.from === model.uid ? "message mine" : "message", "data-testid": "group-message", "data-seq": e.seq ?? "" },
           h("p", { class: "from" }, e.from === model.uid ? "You" : model.displayName(e.from)),
-          h("p", { class: "text" }, e.text),
-          h("p", { class: "meta" }, time(e.time), e.status && e.status !== "sent" ? ` ${e.status}` : "")))),
+          e.recalled ? h("p", { class: "text recalled", "data-testid": "recalled" }, "Message recalled") : h("p", { class: "text" }, e.text),
+          h("p", { class: "meta" }, time(e.time), e.status && e.status !== "sent" ? ` ${e.status}` : "",
+            canRecall(model, g, e) ? [" ", h("button", { type: "button", class: "link", "data-testid": "recall", onclick: () => act(() => model.recallGroupMessage(gid, e.seq)) }, "Recall")] : undefined)))),
+    model.isTyping(g) ? h("p", { class: "typing", "data-testid": "typing", "aria-live": "polite" }, "Someone is typing…") : undefined,
     g.gone || g.left ? h("p", { class: "hint" }, g.gone ? "This group was dismissed." : "You are not a member of this group.")
-      : composer({ key: `group-${gid}`, label: "Message to the group", button: "Send", testId: "group-chat", onsend: text => model.sendGroupChat(gid, text) }),
+      : composer({ key: `group-${gid}`, label: "Message to the group", button: "Send", testId: "group-chat", onsend: text => model.sendGroupChat(gid, text), oninput: () => model.typingInGroup(gid) }),
     g.gone || g.left ? undefined : h("section", { class: "members", "aria-label": "Members" },
       h("h3", {}, `Members (${g.members.length})`),
       h("table", { "data-testid": "members" },

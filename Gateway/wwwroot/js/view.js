@@ -67,6 +67,7 @@ const MEANING = {
   20018: "you are muted in this group",
   20019: "it is full, or you reached your quota",
   20020: "you are banned there",
+  20021: "it is too late to recall that message",
 };
 
 /** One readable line for an error: the request, what the code means, and the code. */
@@ -98,8 +99,8 @@ export function showTab(name) {
 }
 
 /** A one-field form: submits the trimmed value, clears the field when the action succeeds. */
-export function composer({ key, label, button, testId, onsend, disabled, maxlength = 8192 }) {
-  const input = h("input", { "data-key": key, "aria-label": label, placeholder: label, maxlength, required: true, disabled, "data-testid": `${testId}-input` });
+export function composer({ key, label, button, testId, onsend, oninput, disabled, maxlength = 8192 }) {
+  const input = h("input", { "data-key": key, "aria-label": label, placeholder: label, maxlength, required: true, disabled, "data-testid": `${testId}-input`, oninput });
   return h("form", {
     class: "composer",
     onsubmit: e => {

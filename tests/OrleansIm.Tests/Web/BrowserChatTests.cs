@@ -31,23 +31,27 @@ public sealed class BrowserChatTests(BrowserFixture browsers, EmbeddedServerFixt
         await Expect(b.Page.GetByTestId("friends")).ToContainTextAsync($"user {alice}");
         await Expect(a.Page.GetByTestId("friends")).ToContainTextAsync($"user {bob}");
 
-        // Alice writes from the friends list; the message is stored (sent), reaches Bob, then shows delivered.
+        // Alice writes from the friends list; the message is stored (sent), reaches Bob's page (delivered), and is
+        // read when Bob opens the conversation.
         await a.Page.GetByTestId($"chat-{bob}").ClickAsync();
         await a.SendChatAsync("hello bob");
         await b.TabAsync("Chats");
         await Expect(b.Page.GetByTestId($"unread-{alice}")).ToHaveTextAsync("1");
+        await Expect(a.Page.GetByTestId("message-state").Last).ToHaveTextAsync("✓✓ delivered");
         await b.Page.GetByTestId($"conversation-{alice}").ClickAsync();
         await Expect(b.Page.GetByTestId("messages")).ToContainTextAsync("hello bob");
         await Expect(b.Page.GetByTestId($"conversation-{alice}").GetByTestId($"unread-{alice}")).ToHaveCountAsync(0);
-        await Expect(a.Page.GetByTestId("message-state").Last).ToHaveTextAsync("✓✓ delivered");
+        await Expect(a.Page.GetByTestId("message-state").Last).ToHaveTextAsync("✓✓ read");
 
+        // Alice has the conversation open: Bob's answer is read as it arrives.
         await b.SendChatAsync("hi alice");
         await Expect(a.Page.GetByTestId("messages")).ToContainTextAsync("hi alice");
-        await Expect(b.Page.GetByTestId("message-state").Last).ToHaveTextAsync("✓✓ delivered");
+        await Expect(b.Page.GetByTestId("message-state").Last).ToHaveTextAsync("✓✓ read");
         await a.ScreenshotAsync("chat-alice");
         await b.ScreenshotAsync("chat-bob");
 
-        // A reload starts from an empty page: the conversation comes back through SYNC, in order, without repeats.
+        // A reload starts from an empty page: the conversation comes back through SYNC, in order, without repeats,
+        // and the server still knows Alice read Bob's answer.
         await b.Page.ReloadAsync();
         await b.WaitOnlineAsync();
         await b.Page.GetByTestId($"conversation-{alice}").ClickAsync();
@@ -55,7 +59,7 @@ public sealed class BrowserChatTests(BrowserFixture browsers, EmbeddedServerFixt
         await Expect(messages).ToHaveCountAsync(2);
         await Expect(messages.Nth(0)).ToContainTextAsync("hello bob");
         await Expect(messages.Nth(1)).ToContainTextAsync("hi alice");
-        await Expect(messages.Nth(1).GetByTestId("message-state")).ToHaveTextAsync("✓✓ delivered");
+        await Expect(messages.Nth(1).GetByTestId("message-state")).ToHaveTextAsync("✓✓ read");
         await b.ScreenshotAsync("chat-bob-after-reload");
 
         Assert.Empty(a.ConsoleErrors);

@@ -34,7 +34,7 @@ public sealed class BrowserClusterTests(BrowserFixture browsers)
         await Expect(b.Page.GetByTestId("messages")).ToContainTextAsync("across silos");
         await b.SendChatAsync("and back");
         await Expect(a.Page.GetByTestId("messages")).ToContainTextAsync("and back");
-        await Expect(a.Page.GetByTestId("message-state").First).ToHaveTextAsync("✓✓ delivered");
+        await Expect(a.Page.GetByTestId("message-state").First).ToHaveTextAsync("✓✓ read");
 
         await a.TabAsync("Groups");
         await a.Page.GetByTestId("group-name").FillAsync("cluster");
