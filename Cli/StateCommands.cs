@@ -67,6 +67,7 @@ public sealed class StateCommands(CliSession session, Output output, CliOptions 
             {
                 kind = c.Kind == 1 ? "private" : "group", id = c.Id, name = c.Name, role = c.Role, last_seq = c.LastSeq,
                 last_sender = c.LastSender, last_time = c.LastTime, preview = c.Preview, read_seq = c.ReadSeq, unread = c.Unread,
+                peer_read_seq = c.PeerReadSeq,
             }).ToList()));
         if (!output.Json)
         {
@@ -74,7 +75,8 @@ public sealed class StateCommands(CliSession session, Output output, CliOptions 
             {
                 var who = c.Kind == 1 ? $"with {c.Id}" : $"group {c.Id} \"{c.Name}\" ({c.Role})";
                 var last = c.LastSeq == 0 ? "no messages" : $"{c.LastSender}: \"{c.Preview}\" (seq {c.LastSeq})";
-                output.Result("conversation", $"  {who}: {c.Unread} unread, read up to {c.ReadSeq}; last {last}");
+                var theirs = c.HasPeerReadSeq ? $"; they read up to {c.PeerReadSeq}" : "";
+                output.Result("conversation", $"  {who}: {c.Unread} unread, read up to {c.ReadSeq}{theirs}; last {last}");
             }
         }
     }

@@ -172,6 +172,8 @@ public sealed class CliTests(EmbeddedServerFixture fixture)
 
         var read = await CliProcess.RunAsync(Server, "--uid", a, "--json", "read", bob.ToString(), seq);
         Assert.Equal(0u, read.Events[0].GetProperty("unread").GetUInt32());
+        var bobsList = await CliProcess.RunAsync(Server, "--uid", bob.ToString(), "conversations");
+        Assert.Contains($"with {alice}: 0 unread, read up to 0; they read up to {fromBob.Seq};", bobsList.Stdout);
         var tooFar = await CliProcess.RunAsync(Server, "--uid", a, "read", bob.ToString(), "999");
         Assert.Equal(2, tooFar.ExitCode);
         Assert.Contains("(20007)", tooFar.Stderr);
