@@ -8,39 +8,9 @@ namespace OrleansIm.Tests.Account;
 /// PostgreSQL mode: the same scenarios on a two-silo cluster, a user's two devices on different silos, read
 /// positions and contacts in the database.
 /// </summary>
-public sealed class AccountClusterTests(AccountClusterFixture cluster) : IClassFixture<AccountClusterFixture>
+public sealed class AccountClusterTests(AccountClusterFixture cluster) : AccountSuite, IClassFixture<AccountClusterFixture>
 {
-    private AccountScenarios On(string transport) => new(cluster.A, cluster.B, cluster.Clock, transport);
-
-    [Theory]
-    [MemberData(nameof(Transports.Both), MemberType = typeof(Transports))]
-    public Task Contacts_are_listed_with_a_version_and_other_devices_follow_every_change(string transport) =>
-        On(transport).ContactsAreListedWithAVersionAndOtherDevicesFollowEveryChangeAsync();
-
-    [Theory]
-    [MemberData(nameof(Transports.Both), MemberType = typeof(Transports))]
-    public Task Conversations_read_positions_and_receipts_agree_across_devices(string transport) =>
-        On(transport).ConversationsReadPositionsAndReceiptsAgreeAcrossDevicesAsync();
-
-    [Theory]
-    [MemberData(nameof(Transports.Both), MemberType = typeof(Transports))]
-    public Task Presence_answers_friends_and_starts_subscribers_with_a_snapshot(string transport) =>
-        On(transport).PresenceAnswersFriendsAndStartsSubscribersWithASnapshotAsync();
-
-    [Theory]
-    [MemberData(nameof(Transports.Both), MemberType = typeof(Transports))]
-    public Task Recall_replaces_the_message_everywhere_within_the_window(string transport) =>
-        On(transport).RecallReplacesTheMessageEverywhereWithinTheWindowAsync();
-
-    [Theory]
-    [MemberData(nameof(Transports.Both), MemberType = typeof(Transports))]
-    public Task Group_recall_typing_and_info_follow_the_roles(string transport) =>
-        On(transport).GroupRecallTypingAndInfoFollowTheRolesAsync();
-
-    [Theory]
-    [MemberData(nameof(Transports.Both), MemberType = typeof(Transports))]
-    public Task Typing_reaches_the_peer_only(string transport) =>
-        On(transport).TypingReachesThePeerOnlyAsync();
+    protected override AccountScenarios On(string transport) => new(cluster.A, cluster.B, cluster.Clock, transport);
 }
 
 /// <summary>Two PostgreSQL-mode silos on one database and one fake clock.</summary>

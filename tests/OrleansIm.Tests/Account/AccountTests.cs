@@ -4,9 +4,15 @@ using OrleansIm.Tests.Infrastructure;
 namespace OrleansIm.Tests.Account;
 
 /// <summary>Embedded mode: every account-state command over TCP and WebSocket, two devices of one user on one gateway.</summary>
-public sealed class AccountTests(AccountServerFixture fixture) : IClassFixture<AccountServerFixture>
+public sealed class AccountTests(AccountServerFixture fixture) : AccountSuite, IClassFixture<AccountServerFixture>
 {
-    private AccountScenarios On(string transport) => new(fixture.Server, fixture.Server, fixture.Clock, transport);
+    protected override AccountScenarios On(string transport) => new(fixture.Server, fixture.Server, fixture.Clock, transport);
+}
+
+/// <summary>The account-state scenarios, each over TCP and WebSocket; a subclass says on which servers.</summary>
+public abstract class AccountSuite
+{
+    protected abstract AccountScenarios On(string transport);
 
     [Theory]
     [MemberData(nameof(Transports.Both), MemberType = typeof(Transports))]
