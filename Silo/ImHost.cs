@@ -13,6 +13,7 @@ using OrleansIm.Gateway.Diagnostics;
 using OrleansIm.Silo.Health;
 using OrleansIm.Grains;
 using OrleansIm.Grains.Directories;
+using OrleansIm.Grains.Events;
 using OrleansIm.Grains.Groups;
 using OrleansIm.Grains.Rooms;
 using OrleansIm.Grains.Storage;
@@ -56,6 +57,7 @@ public static partial class ImHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = gateway.DrainTimeout + TimeSpan.FromSeconds(30));
         StartupChecks.Ports(gateway, silo);
         StartupChecks.Proxies(gateway);
+        StartupChecks.Webhooks(builder.Configuration.GetSection(WebhookOptions.Section).Get<WebhookOptions>() ?? new WebhookOptions());
         var postgres = builder.Configuration.GetConnectionString(PostgresConnectionName);
         var durable = !string.IsNullOrWhiteSpace(postgres);
 
@@ -67,7 +69,9 @@ public static partial class ImHost
         builder.Services.AddOptions<MessageStoreOptions>().Bind(builder.Configuration.GetSection(MessageStoreOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<ChatOptions>().Bind(builder.Configuration.GetSection(ChatOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<OrderingOptions>().Bind(builder.Configuration.GetSection(OrderingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<WebhookOptions>().Bind(builder.Configuration.GetSection(WebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<SenderFloors>();
+        builder.Services.AddSingleton<WebhookEvents>();
         if (durable)
         {
             // Registered before the silo so that the schema exists when the providers first read it.
@@ -85,6 +89,8 @@ public static partial class ImHost
 
                 return source.Build();
             });
+            builder.Services.AddSingleton<PostgresEventOutbox>();
+            builder.Services.AddSingleton<IEventOutbox>(sp => sp.GetRequiredService<PostgresEventOutbox>());
             builder.Services.AddSingleton<PostgresMessageStore>();
             builder.Services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<PostgresMessageStore>());
 
@@ -93,6 +99,8 @@ public static partial class ImHost
         }
         else
         {
+            builder.Services.AddSingleton<MemoryEventOutbox>();
+            builder.Services.AddSingleton<IEventOutbox>(sp => sp.GetRequiredService<MemoryEventOutbox>());
             builder.Services.AddSingleton<IMessageStore, InMemoryMessageStore>();
         }
 
@@ -138,6 +146,7 @@ public static partial class ImHost
         });
 
         builder.Services.AddImGateway(builder.Configuration);
+        builder.Services.AddHostedService<WebhookDispatcher>();
         builder.Services.AddOpenApi();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(ImMetrics.MeterName, "Microsoft.Orleans")

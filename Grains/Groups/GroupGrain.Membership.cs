@@ -25,6 +25,7 @@ public sealed partial class GroupGrain
             s.Created = (ulong)time.GetUtcNow().ToUnixTimeMilliseconds();
         });
         AddOnline(owner, await User(owner).AddGroup(Gid, created: true, [], _head));
+        await RecordMemberEventAsync("create", owner, owner);
         return ResultCode.Ok;
     }
 
@@ -54,6 +55,7 @@ public sealed partial class GroupGrain
         // The notice goes through each member's inbox: after this the group is gone, so its log is never synced.
         var notice = new GroupDimiss { Uid = caller, Gid = Gid }.ToByteArray();
         await Task.WhenAll(members.Select(uid => User(uid).RemoveGroup(Gid, Cmd.GroupDimiss, notice)));
+        await RecordMemberEventAsync("dismiss", caller, caller);
         return ResultCode.Ok;
     }
 
@@ -69,7 +71,7 @@ public sealed partial class GroupGrain
             return refusal;
         }
 
-        await AddMemberAsync(uid, []);
+        await AddMemberAsync(uid, [], uid);
         return ResultCode.Ok;
     }
 
@@ -86,7 +88,7 @@ public sealed partial class GroupGrain
             return refusal;
         }
 
-        await AddMemberAsync(invitee, inviteBody);
+        await AddMemberAsync(invitee, inviteBody, inviter);
         return ResultCode.Ok;
     }
 
@@ -109,7 +111,7 @@ public sealed partial class GroupGrain
         }
 
         await RemoveMemberAsync(uid, 0);
-        await NoticeAsync(Cmd.GroupQuitNtc, uid);
+        await NoticeAsync(Cmd.GroupQuitNtc, uid, uid);
         return ResultCode.Ok;
     }
 
@@ -131,7 +133,7 @@ public sealed partial class GroupGrain
 
                 // Removed first: the target learns through its inbox, the members through the log.
                 await RemoveMemberAsync(target, Cmd.GroupKickNtc);
-                await NoticeAsync(Cmd.GroupKickNtc, target);
+                await NoticeAsync(Cmd.GroupKickNtc, target, caller);
                 return ResultCode.Ok;
 
             case GroupAction.BlacklistAdd:
@@ -146,19 +148,19 @@ public sealed partial class GroupGrain
                     await RemoveMemberAsync(target, Cmd.GroupBlAddNtc);
                 }
 
-                await NoticeAsync(Cmd.GroupBlAddNtc, target);
+                await NoticeAsync(Cmd.GroupBlAddNtc, target, caller);
                 return ResultCode.Ok;
 
             case GroupAction.GagAdd:
-                return await ToggleAsync(g => g.Gagged, target, add: true, mustBeMember: true, Cmd.GroupGagAddNtc);
+                return await ToggleAsync(g => g.Gagged, target, add: true, mustBeMember: true, Cmd.GroupGagAddNtc, caller);
             case GroupAction.GagDel:
-                return await ToggleAsync(g => g.Gagged, target, add: false, mustBeMember: false, Cmd.GroupGagDelNtc);
+                return await ToggleAsync(g => g.Gagged, target, add: false, mustBeMember: false, Cmd.GroupGagDelNtc, caller);
             case GroupAction.BlacklistDel:
-                return await ToggleAsync(g => g.Banned, target, add: false, mustBeMember: false, Cmd.GroupBlDelNtc);
+                return await ToggleAsync(g => g.Banned, target, add: false, mustBeMember: false, Cmd.GroupBlDelNtc, caller);
             case GroupAction.ManagerAdd:
-                return await ToggleAsync(g => g.Managers, target, add: true, mustBeMember: true, Cmd.GroupMgrAddNtc);
+                return await ToggleAsync(g => g.Managers, target, add: true, mustBeMember: true, Cmd.GroupMgrAddNtc, caller);
             case GroupAction.ManagerDel:
-                return await ToggleAsync(g => g.Managers, target, add: false, mustBeMember: false, Cmd.GroupMgrDelNtc);
+                return await ToggleAsync(g => g.Managers, target, add: false, mustBeMember: false, Cmd.GroupMgrDelNtc, caller);
             default:
                 return ResultCode.InvalidParameter;
         }
@@ -200,7 +202,7 @@ public sealed partial class GroupGrain
         return ResultCode.Ok;
     }
 
-    private async Task<uint> ToggleAsync(Func<GroupState, HashSet<ulong>> list, ulong target, bool add, bool mustBeMember, uint noticeCmd)
+    private async Task<uint> ToggleAsync(Func<GroupState, HashSet<ulong>> list, ulong target, bool add, bool mustBeMember, uint noticeCmd, ulong caller)
     {
         if (mustBeMember && !S.Members.Contains(target))
         {
@@ -223,15 +225,15 @@ public sealed partial class GroupGrain
                 list(s).Remove(target);
             }
         });
-        await NoticeAsync(noticeCmd, target);
+        await NoticeAsync(noticeCmd, target, caller);
         return ResultCode.Ok;
     }
 
-    private async Task AddMemberAsync(ulong uid, byte[] invite)
+    private async Task AddMemberAsync(ulong uid, byte[] invite, ulong by)
     {
         await ChangeStateAsync(s => s.Members.Add(uid));
         AddOnline(uid, await User(uid).AddGroup(Gid, created: false, invite, _head));
-        await NoticeAsync(Cmd.GroupJoinNtc, uid);
+        await NoticeAsync(Cmd.GroupJoinNtc, uid, by);
     }
 
     /// <summary>Removes a member (and its manager and gag marks); <paramref name="noticeCmd"/> non-zero also tells it through its inbox.</summary>

@@ -24,6 +24,7 @@ public sealed partial class GroupGrain(
     IOptions<OrderingOptions> ordering,
     [FromKeyedServices(ImClock.Key)] TimeProvider time,
     IOptions<ChatOptions> chatOptions,
+    Events.WebhookEvents webhooks,
     ILogger<GroupGrain> logger) : Grain, IGroupGrain
 {
     private readonly Dictionary<uint, (NodeRef Node, HashSet<ulong> Uids)> _online = [];
@@ -120,12 +121,66 @@ public sealed partial class GroupGrain(
         }
     }
 
-    /// <summary>Appends a notice about <paramref name="uid"/> to the log and delivers it to the online members.</summary>
-    private async Task NoticeAsync(uint cmd, ulong uid)
+    /// <summary>
+    /// Appends a notice about <paramref name="uid"/> (a change made by <paramref name="by"/>) to the log, delivers it to
+    /// the online members, and records its group.member webhook event.
+    /// </summary>
+    private async Task NoticeAsync(uint cmd, ulong uid, ulong by)
     {
         // Every GROUP-*-NTC has the layout {1 uid, 2 gid}.
         var body = Google.Protobuf.MessageExtensions.ToByteArray(new GroupJoinNtc { Uid = uid, Gid = Gid });
         await AppendAsync(cmd, 0, 0, body, except: null);
+        await RecordMemberEventAsync(MemberChanges[cmd], uid, by);
+    }
+
+    private static readonly Dictionary<uint, string> MemberChanges = new()
+    {
+        [Cmd.GroupJoinNtc] = "join",
+        [Cmd.GroupQuitNtc] = "quit",
+        [Cmd.GroupKickNtc] = "kick",
+        [Cmd.GroupBlAddNtc] = "ban",
+        [Cmd.GroupBlDelNtc] = "unban",
+        [Cmd.GroupGagAddNtc] = "mute",
+        [Cmd.GroupGagDelNtc] = "unmute",
+        [Cmd.GroupMgrAddNtc] = "manager",
+        [Cmd.GroupMgrDelNtc] = "unmanager",
+    };
+
+    /// <summary>Records a group.member webhook event; the change has happened, so a failure to record is only logged.</summary>
+    private async Task RecordMemberEventAsync(string change, ulong uid, ulong by)
+    {
+        if (!webhooks.Wants(Events.EventKinds.GroupMember))
+        {
+            return;
+        }
+
+        try
+        {
+            await webhooks.RecordAsync(Events.EventKinds.GroupMember, w =>
+            {
+                w.WriteNumber("gid", Gid);
+                w.WriteNumber("uid", uid);
+                w.WriteString("change", change);
+                w.WriteNumber("by", by);
+                w.WriteNumber("members", S.Members.Count);
+            });
+        }
+        catch (Exception ex)
+        {
+            LogEventLost(ex, Gid, change);
+        }
+    }
+
+    /// <summary>Members with no session online now (but <paramref name="sender"/>).</summary>
+    private List<ulong> OfflineMembers(ulong sender)
+    {
+        var online = new HashSet<ulong>();
+        foreach (var entry in _online.Values)
+        {
+            online.UnionWith(entry.Uids);
+        }
+
+        return [.. S.Members.Where(uid => uid != sender && !online.Contains(uid)).Order()];
     }
 
     /// <summary>
@@ -139,7 +194,8 @@ public sealed partial class GroupGrain(
         AppendResult appended;
         try
         {
-            appended = await store.AppendAsync(new LogAppend(LogKind.Group, Gid, cmd, orig, serial, body));
+            var events = webhooks.Enabled && cmd == Cmd.GroupChat ? webhooks.ForGroup(() => OfflineMembers(orig)) : null;
+            appended = await store.AppendAsync(new LogAppend(LogKind.Group, Gid, cmd, orig, serial, body, events));
         }
         catch
         {
@@ -166,6 +222,9 @@ public sealed partial class GroupGrain(
     private Task ChangeStateAsync(Action<GroupState> change) => state.ChangeAsync(change);
 
     private IUserGrain User(ulong uid) => GrainFactory.GetGrain<IUserGrain>((long)uid);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Group {Gid}: recording a group.member webhook event ({Change}) failed")]
+    private partial void LogEventLost(Exception ex, ulong gid, string change);
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Group {Gid}: gateway node {Nid} did not answer who is online")]
     private partial void LogNodeUnreachable(Exception ex, ulong gid, uint nid);

@@ -13,7 +13,24 @@ public static class GroupSql
     /// before it, so they are numbered in the order they were made. A concurrent writer of the same log (two
     /// activations of one group during a partition) meets the primary key and its batch is written again.
     /// </remarks>
-    public const string Append = """
+    public const string Append = AppendSteps + AppendResult;
+
+    /// <summary>
+    /// <see cref="Append"/>, and its webhook events into im_outbox in the same statement: $7 the event kinds (bit
+    /// kind-1: 1 message.offline, 2 message.stored), $8 the message.offline payload. A duplicate records nothing.
+    /// </summary>
+    public const string AppendWithEvents = AppendSteps + """
+        , events AS (
+            INSERT INTO im_outbox (kind, log_kind, owner, seq, payload, created_at)
+            SELECT k.kind, 2, $1, i.seq, CASE WHEN k.kind = 1 THEN $8 END, $6
+            FROM inserted i CROSS JOIN (VALUES (1), (2)) AS k(kind)
+            WHERE ($7::int & (1 << (k.kind - 1))) <> 0
+            ORDER BY k.kind
+        )
+
+        """ + AppendResult;
+
+    private const string AppendSteps = """
         WITH earlier AS (
             SELECT seq, message_id FROM im_group_log WHERE gid = $1 AND orig = $3 AND serial = $4 AND $4 <> 0
         ), message AS (
@@ -25,6 +42,10 @@ public static class GroupSql
             SELECT $1, coalesce((SELECT max(seq) FROM im_group_log WHERE gid = $1), 0) + 1, $3, $4, id FROM message
             RETURNING seq, message_id
         )
+
+        """;
+
+    private const string AppendResult = """
         SELECT true, seq, message_id FROM inserted
         UNION ALL
         SELECT false, seq, message_id FROM earlier

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansIm.Grains.Interfaces;
+using OrleansIm.Grains.Events;
 
 namespace OrleansIm.Grains.Storage;
 
@@ -9,7 +10,8 @@ namespace OrleansIm.Grains.Storage;
 /// lock for the whole store was the most contended thing on the CHAT path); a message for two inboxes takes both,
 /// lower uid first. Both inboxes hold the same body array: it is stored once.
 /// </summary>
-public sealed class InMemoryMessageStore([FromKeyedServices(ImClock.Key)] TimeProvider time) : IMessageStore
+/// <remarks>A message's webhook events go to the <see cref="MemoryEventOutbox"/> under the same lock.</remarks>
+public sealed class InMemoryMessageStore([FromKeyedServices(ImClock.Key)] TimeProvider time, MemoryEventOutbox? outbox = null) : IMessageStore
 {
     private readonly ConcurrentDictionary<(LogKind Kind, ulong Owner), MemoryLog> _logs = new();
     private long _lastMessageId;
@@ -31,6 +33,11 @@ public sealed class InMemoryMessageStore([FromKeyedServices(ImClock.Key)] TimePr
 
             var message = NewMessage(entry.Cmd, entry.Body);
             var seq = log.Add(entry.Orig, entry.Serial, 0, message);
+            if (entry.Events is { } events)
+            {
+                Record(events, LogKind.Group, entry.Owner, log, seq, unread: null);
+            }
+
             return Task.FromResult(new AppendResult(true, seq, message.Id));
         }
     }
@@ -66,8 +73,40 @@ public sealed class InMemoryMessageStore([FromKeyedServices(ImClock.Key)] TimePr
                     sender.SetPeerSeq(senderSeq, receiverSeq);
                 }
 
+                if (entry.Events is { } events)
+                {
+                    if (receiver is not null)
+                    {
+                        var unread = conversation ? receiver.Count(events.ReadSeq, e => e.Peer == entry.Orig && e.Orig == entry.Orig) : 0;
+                        Record(events, LogKind.Inbox, entry.Receiver, receiver, receiverSeq, unread);
+                    }
+                    else if (sender is not null)
+                    {
+                        Record(events with { Offline = false }, LogKind.Inbox, entry.Sender, sender, senderSeq, unread: null);
+                    }
+                }
+
                 return Task.FromResult(new InboxAppendResult(true, receiverSeq, senderSeq));
             }
+        }
+    }
+
+    /// <summary>Records a message's events (the caller holds <paramref name="log"/>'s lock).</summary>
+    private void Record(Events.MessageEvents events, LogKind kind, ulong owner, MemoryLog log, ulong seq, long? unread)
+    {
+        if (outbox is null || log.Get(seq) is not { } stored)
+        {
+            return;
+        }
+
+        if (events.Offline)
+        {
+            outbox.AddMessage(Events.EventKinds.MessageOffline, kind, owner, seq, events.Payload, stored, kind == LogKind.Inbox && stored.Peer != 0 ? unread : null);
+        }
+
+        if (events.Stored)
+        {
+            outbox.AddMessage(Events.EventKinds.MessageStored, kind, owner, seq, null, stored, null);
         }
     }
 

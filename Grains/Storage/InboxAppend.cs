@@ -11,4 +11,8 @@ namespace OrleansIm.Grains.Storage;
 /// <see cref="Orig"/> and <see cref="Dest"/> (the receiver's row has peer <see cref="Orig"/>, the sender's peer
 /// <see cref="Dest"/>, and each knows the other's seq), also when only one of them is stored (a gagged sender).
 /// </remarks>
-public sealed record InboxAppend(uint Cmd, ulong Orig, ulong Serial, byte[] Body, ulong Receiver, ulong Sender = 0, ulong Dest = 0);
+/// <remarks>
+/// <see cref="Events"/> are the message's webhook events, recorded in the same commit (on the receiver's row, or the
+/// sender's when there is no receiver's); a repeat records none.
+/// </remarks>
+public sealed record InboxAppend(uint Cmd, ulong Orig, ulong Serial, byte[] Body, ulong Receiver, ulong Sender = 0, ulong Dest = 0, Events.MessageEvents? Events = null);

@@ -17,6 +17,7 @@ internal sealed class InboxBatch
     private ulong[] _receiverSeqs = [];
     private ulong[] _senderSeqs = [];
     private bool[] _inserted = [];
+    private bool _events;
 
     public int RowCount => _rows.Count;
 
@@ -38,6 +39,7 @@ internal sealed class InboxBatch
 
         int index = _writes.Count;
         _writes.Add(write);
+        _events |= e.Events is not null;
         if (e.Receiver != 0)
         {
             _rows.Add((index, false));
@@ -57,6 +59,8 @@ internal sealed class InboxBatch
         var serials = new long[_rows.Count];
         var bodyIndexes = new int[_rows.Count];
         var peers = new long[_rows.Count];
+        var eventFlags = _events ? new int[_rows.Count] : null;
+        var eventPayloads = _events ? new string?[_rows.Count] : null;
         for (int i = 0; i < _rows.Count; i++)
         {
             var (write, sender) = _rows[i];
@@ -66,6 +70,13 @@ internal sealed class InboxBatch
             serials[i] = (long)e.Serial;
             bodyIndexes[i] = write + 1;
             peers[i] = e.Dest == 0 ? 0 : (long)(sender ? e.Dest : e.Orig);
+
+            // A message's events ride on its receiver's row, or on the sender's when the receiver keeps nothing.
+            if (e.Events is { } events && sender == (e.Receiver == 0))
+            {
+                eventFlags![i] = events.Flags;
+                eventPayloads![i] = events.Payload;
+            }
         }
 
         var cmds = new int[_writes.Count];
@@ -83,7 +94,7 @@ internal sealed class InboxBatch
         _senderSeqs = new ulong[_writes.Count];
         _inserted = new bool[_writes.Count];
 
-        var command = new NpgsqlBatchCommand(InboxSql.Append);
+        var command = new NpgsqlBatchCommand(_events ? InboxSql.AppendWithEvents : InboxSql.Append);
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = uids });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = rowOrigs });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = serials });
@@ -93,6 +104,12 @@ internal sealed class InboxBatch
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = origs });
         command.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = bodies, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = created, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        if (_events)
+        {
+            command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = eventFlags! });
+            command.Parameters.Add(new NpgsqlParameter { Value = eventPayloads!, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        }
+
         return command;
     }
 

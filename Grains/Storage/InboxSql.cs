@@ -12,7 +12,25 @@ public static class InboxSql
     // two writers never deadlock on it) and are numbered from it in input order. The two rows of a private message
     // (same body, each the other's peer) learn each other's seq. Bodies referenced by no new row are not stored.
     // Everything happens in one statement, so one round trip writes the whole batch.
-    public const string Append = """
+    public const string Append = AppendSteps + AppendResult;
+
+    /// <summary>
+    /// <see cref="Append"/>, and the rows' webhook events into im_outbox in the same statement: $10 each row's event
+    /// kinds (bit kind-1: 1 message.offline, 2 message.stored), $11 each row's message.offline payload. A duplicate
+    /// row records nothing.
+    /// </summary>
+    public const string AppendWithEvents = AppendSteps + """
+        , events AS (
+            INSERT INTO im_outbox (kind, log_kind, owner, seq, payload, created_at)
+            SELECT k.kind, 1, n.uid, n.seq, CASE WHEN k.kind = 1 THEN ($11::text[])[n.ord] END, $9
+            FROM numbered n CROSS JOIN (VALUES (1), (2)) AS k(kind)
+            WHERE (($10::int[])[n.ord] & (1 << (k.kind - 1))) <> 0
+            ORDER BY n.ord, k.kind
+        )
+
+        """ + AppendResult;
+
+    private const string AppendSteps = """
         WITH input AS (
             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::int[], $5::bigint[]) WITH ORDINALITY AS t(uid, orig, serial, body, peer, ord)
         ), earlier AS (
@@ -45,6 +63,10 @@ public static class InboxSql
             INSERT INTO im_inbox (uid, seq, orig, serial, message_id, peer, peer_seq)
             SELECT n.uid, n.seq, n.orig, n.serial, b.id, n.peer, n.peer_seq FROM paired n JOIN bodies b ON b.idx = n.body
         )
+
+        """;
+
+    private const string AppendResult = """
         SELECT ord, true, seq FROM numbered
         UNION ALL
         SELECT ord, false, seq FROM earlier

@@ -328,13 +328,19 @@ public sealed partial class PostgresMessageStore : IMessageStore
 
     private static NpgsqlBatchCommand GroupCommand(LogAppend e, DateTimeOffset created)
     {
-        var append = new NpgsqlBatchCommand(GroupSql.Append);
+        var append = new NpgsqlBatchCommand(e.Events is null ? GroupSql.Append : GroupSql.AppendWithEvents);
         append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Owner });
         append.Parameters.Add(new NpgsqlParameter<int> { TypedValue = (int)e.Cmd });
         append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Orig });
         append.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)e.Serial });
         append.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = e.Body, NpgsqlDbType = NpgsqlDbType.Bytea });
         append.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = created, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        if (e.Events is { } events)
+        {
+            append.Parameters.Add(new NpgsqlParameter<int> { TypedValue = events.Flags });
+            append.Parameters.Add(new NpgsqlParameter { Value = (object?)events.Payload ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        }
+
         return append;
     }
 

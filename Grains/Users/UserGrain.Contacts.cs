@@ -186,8 +186,21 @@ public sealed partial class UserGrain
             x.ContactsVersion++;
         });
 
-        var notice = new ContactNtc { Version = state.State.ContactsVersion, Contact = ContactOf(other) };
+        var contact = ContactOf(other);
+        var notice = new ContactNtc { Version = state.State.ContactsVersion, Contact = contact };
         Push(FrameWriter.Encode(Cmd.ContactNtc, FrameHeader.FlagSystem, 0, 0, 0, notice), exceptSid, Cmd.ContactNtc);
+        await RecordEventAsync(Events.EventKinds.ContactChanged, w =>
+        {
+            w.WriteNumber("uid", Uid);
+            w.WriteNumber("peer", other);
+            w.WriteNumber("version", notice.Version);
+            w.WriteBoolean("friend", contact.Friend);
+            w.WriteBoolean("request_in", contact.RequestIn);
+            w.WriteBoolean("request_out", contact.RequestOut);
+            w.WriteBoolean("blacklisted", contact.Blacklisted);
+            w.WriteBoolean("gagged", contact.Gagged);
+            w.WriteString("mark", contact.Mark);
+        });
     }
 
     /// <summary>What this user has with <paramref name="other"/>, as CONTACTS and CONTACT-NTC carry it.</summary>

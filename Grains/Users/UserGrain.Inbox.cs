@@ -32,8 +32,16 @@ public sealed partial class UserGrain
 
         // Gagged: the sender is not told, and nothing is kept for this user; the sender's own copy still is.
         bool gagged = state.State.Gagged.Contains(orig);
-        var appended = await AppendInboxAsync(new InboxAppend(Cmd.Chat, orig, serial, chatBody, gagged ? 0 : Uid, orig, Dest: Uid));
+        var events = webhooks.Enabled ? EventsForChat(orig, gagged) : null;
+        var appended = await AppendInboxAsync(new InboxAppend(Cmd.Chat, orig, serial, chatBody, gagged ? 0 : Uid, orig, Dest: Uid, events));
         return new ChatDelivery(ResultCode.Ok, appended.SenderSeq, appended.Inserted);
+    }
+
+    /// <summary>The webhook events of a CHAT from <paramref name="orig"/>: offline when no session of this user is online.</summary>
+    private Events.MessageEvents? EventsForChat(ulong orig, bool gagged)
+    {
+        DropSessionsOfDeadSilos();
+        return webhooks.ForPrivate(offline: !gagged && _sessions.Count == 0, state.State.ReadPeers.GetValueOrDefault(orig));
     }
 
     public Task OnAppended(uint cmd, ulong seq, ulong sourceSid, byte[] body)

@@ -24,6 +24,7 @@ public sealed partial class UserGrain(
     IOptions<OrderingOptions> ordering,
     [FromKeyedServices(ImClock.Key)] TimeProvider time,
     IOptions<ChatOptions> chatOptions,
+    Events.WebhookEvents webhooks,
     ILogger<UserGrain> logger) : Grain, IUserGrain
 {
     // Sessions live only in memory, so the activation must outlive idle periods while anyone is connected.
@@ -48,7 +49,7 @@ public sealed partial class UserGrain(
         await FlushCursorAsync(cancellationToken);
     }
 
-    public Task<OnlineResult> Online(SessionInfo session)
+    public async Task<OnlineResult> Online(SessionInfo session)
     {
         DropSessionsOfDeadSilos();
         if (_sessions.TryGetValue(session.Sid, out var older) && !SameConnection(older.Address, session.Address))
@@ -67,10 +68,18 @@ public sealed partial class UserGrain(
             AnnouncePresence(online: true, session.Terminal);
         }
 
-        return Task.FromResult(new OnlineResult(_head));
+        await RecordEventAsync(Events.EventKinds.SessionOnline, w =>
+        {
+            w.WriteNumber("uid", Uid);
+            w.WriteNumber("sid", session.Sid);
+            w.WriteNumber("nid", session.Address.Nid);
+            w.WriteNumber("terminal", session.Terminal);
+            w.WriteBoolean("first", first);
+        });
+        return new OnlineResult(_head);
     }
 
-    public Task Offline(ulong sid, uint nid, long connectionId)
+    public async Task Offline(ulong sid, uint nid, long connectionId)
     {
         if (_sessions.TryGetValue(sid, out var current) && current.Address.Nid == nid && current.Address.ConnectionId == connectionId)
         {
@@ -78,9 +87,38 @@ public sealed partial class UserGrain(
             _sessions.Remove(sid);
             ReportNodeChanges(nodesBefore);
             OnSessionsEnded();
+            await RecordSessionEndedAsync(sid, nid);
+        }
+    }
+
+    private Task RecordSessionEndedAsync(ulong sid, uint nid) =>
+        RecordEventAsync(Events.EventKinds.SessionOffline, w =>
+        {
+            w.WriteNumber("uid", Uid);
+            w.WriteNumber("sid", sid);
+            w.WriteNumber("nid", nid);
+            w.WriteBoolean("last", _sessions.Count == 0);
+        });
+
+    /// <summary>
+    /// Records a webhook event about this user, in the order of this grain's calls. The change it describes has
+    /// happened; a failure to record it is logged, not passed to the caller.
+    /// </summary>
+    private async Task RecordEventAsync(int kind, Action<System.Text.Json.Utf8JsonWriter> fields)
+    {
+        if (!webhooks.Wants(kind))
+        {
+            return;
         }
 
-        return Task.CompletedTask;
+        try
+        {
+            await webhooks.RecordAsync(kind, fields);
+        }
+        catch (Exception ex)
+        {
+            LogEventLost(ex, Uid, Events.EventKinds.NameOf(kind));
+        }
     }
 
     /// <summary>
@@ -111,7 +149,12 @@ public sealed partial class UserGrain(
         var nodesBefore = OnlineNodes();
         foreach (var sid in dead)
         {
+            var ended = _sessions[sid];
             _sessions.Remove(sid);
+            if (webhooks.Wants(Events.EventKinds.SessionOffline))
+            {
+                RecordSessionEndedAsync(sid, ended.Address.Nid).Ignore();
+            }
         }
 
         ReportNodeChanges(nodesBefore);
@@ -222,6 +265,9 @@ public sealed partial class UserGrain(
 
     private static bool SameConnection(SessionAddress a, SessionAddress b) =>
         a.Nid == b.Nid && a.ConnectionId == b.ConnectionId;
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "User {Uid}: recording a {Type} webhook event failed")]
+    private partial void LogEventLost(Exception ex, ulong uid, string type);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "User {Uid}: dropped {Count} session(s) of dead silos")]
     private partial void LogDeadSessionsDropped(ulong uid, int count);

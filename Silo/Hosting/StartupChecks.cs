@@ -35,4 +35,14 @@ public static class StartupChecks
             }
         }
     }
+
+    /// <summary>Webhook settings that cannot work (a URL that is not http(s), a short secret, an unknown event type).</summary>
+    public static void Webhooks(OrleansIm.Grains.Events.WebhookOptions webhooks)
+    {
+        var problem = webhooks.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(webhooks)).FirstOrDefault();
+        if (problem is not null)
+        {
+            throw new StartupException(problem.ErrorMessage!);
+        }
+    }
 }
