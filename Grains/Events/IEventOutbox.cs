@@ -14,7 +14,7 @@ public interface IEventOutbox
     /// <summary>Records an event that is not a message's (a session, a contact, a group member).</summary>
     Task AddAsync(int kind, string payload, CancellationToken cancellationToken = default);
 
-    /// <summary>How many events are waiting.</summary>
+    /// <summary>How many events are waiting (a large backlog may be estimated from the range of its ids).</summary>
     Task<long> CountAsync(CancellationToken cancellationToken = default);
 
     /// <summary>

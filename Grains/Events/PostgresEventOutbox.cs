@@ -16,26 +16,37 @@ public sealed class PostgresEventOutbox(NpgsqlDataSource dataSource) : IEventOut
 
     private const string Insert = "INSERT INTO im_outbox (kind, payload) VALUES ($1, $2)";
 
-    private const string Count = "SELECT count(*) FROM im_outbox";
+    // Ids are handed out in order and the oldest are posted first, so what is left is about one range of ids: a large
+    // backlog is measured by its ends (two index lookups) instead of being counted row by row.
+    private const string Count = """
+        SELECT CASE WHEN r.span IS NULL THEN 0
+                    WHEN r.span < 10000 THEN (SELECT count(*) FROM im_outbox)
+                    ELSE r.span END
+        FROM (SELECT max(id) - min(id) + 1 AS span FROM im_outbox) r
+        """;
 
-    // The oldest events with the log entry each names, and for a private message.offline the receiver's unread
-    // messages from that sender after the read position it had then, up to this one.
+    // The oldest events with the log entry each names.
     private const string Read = """
         SELECT o.id, o.kind, o.log_kind, o.owner, o.seq, o.payload, o.created_at,
-               m.id, m.cmd, coalesce(x.orig, g.orig), coalesce(x.peer, 0), coalesce(x.peer_seq, 0), m.created_at, m.body,
-               CASE WHEN o.kind = 1 AND o.log_kind = 1 AND x.peer <> 0 THEN (
-                   SELECT count(*) FROM im_inbox c
-                   WHERE c.uid = o.owner AND c.peer = x.peer AND c.orig = x.peer
-                     AND c.seq > coalesce((o.payload::jsonb ->> 'read_seq')::bigint, 0) AND c.seq <= o.seq)
-               END
-        FROM (SELECT * FROM im_outbox ORDER BY id LIMIT $1) o
+               m.id, m.cmd, coalesce(x.orig, g.orig), coalesce(x.peer, 0), coalesce(x.peer_seq, 0), m.created_at, m.body
+        FROM (SELECT * FROM im_outbox WHERE id > $2 ORDER BY id LIMIT $1) o
         LEFT JOIN im_inbox x ON o.log_kind = 1 AND x.uid = o.owner AND x.seq = o.seq
         LEFT JOIN im_group_log g ON o.log_kind = 2 AND g.gid = o.owner AND g.seq = o.seq
         LEFT JOIN im_message m ON m.id = coalesce(x.message_id, g.message_id)
         ORDER BY o.id
         """;
 
+    // For each range: the messages the peer sent the owner after lo, up to hi (the partial peer index serves it).
+    private const string CountUnread = """
+        SELECT (SELECT count(*) FROM im_inbox c
+                WHERE c.uid = i.owner AND c.peer = i.peer AND c.peer <> 0 AND c.orig = i.peer AND c.seq > i.lo AND c.seq <= i.hi)
+        FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) WITH ORDINALITY AS i(owner, peer, lo, hi, n)
+        ORDER BY i.n
+        """;
+
     private const string Delete = "DELETE FROM im_outbox WHERE id = ANY($1)";
+
+    private readonly UnreadCounts _unread = new();
 
     public bool Durable => true;
 
@@ -62,7 +73,7 @@ public sealed class PostgresEventOutbox(NpgsqlDataSource dataSource) : IEventOut
             command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = LeadLockKey });
             if ((bool)(await command.ExecuteScalarAsync(cancellationToken))!)
             {
-                return new Lease(connection);
+                return new Lease(connection, _unread);
             }
         }
         catch
@@ -75,12 +86,32 @@ public sealed class PostgresEventOutbox(NpgsqlDataSource dataSource) : IEventOut
         return null;
     }
 
-    private sealed class Lease(NpgsqlConnection connection) : IOutboxLease
+    /// <remarks>
+    /// The lease reads on from the last id it posted, so a long backlog is not scanned again from its deleted start on
+    /// every read; once it finds nothing there it looks from the start again, for events of a transaction that
+    /// committed after events with higher ids were posted (another writer's; one user's events are written in order).
+    /// </remarks>
+    private sealed class Lease(NpgsqlConnection connection, UnreadCounts unreadCounts) : IOutboxLease
     {
+        private long _after;
+
         public async Task<IReadOnlyList<OutboxItem>> ReadAsync(int max, CancellationToken cancellationToken = default)
+        {
+            var items = await ReadAfterAsync(_after, max, cancellationToken);
+            if (items.Count == 0 && _after > 0)
+            {
+                _after = 0;
+                items = await ReadAfterAsync(0, max, cancellationToken);
+            }
+
+            return items;
+        }
+
+        private async Task<IReadOnlyList<OutboxItem>> ReadAfterAsync(long after, int max, CancellationToken cancellationToken)
         {
             await using var command = new NpgsqlCommand(Read, connection);
             command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = max });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             var items = new List<OutboxItem>();
             while (await reader.ReadAsync(cancellationToken))
@@ -98,7 +129,84 @@ public sealed class PostgresEventOutbox(NpgsqlDataSource dataSource) : IEventOut
                     reader.IsDBNull(5) ? null : reader.GetString(5),
                     reader.GetFieldValue<DateTimeOffset>(6),
                     message,
-                    reader.IsDBNull(14) ? null : reader.GetInt64(14)));
+                    null));
+            }
+
+            await reader.DisposeAsync();
+            return await WithUnreadAsync(items, cancellationToken);
+        }
+
+        /// <summary>
+        /// Fills in the unread count of each private message.offline: the messages from its sender after the read
+        /// position, up to it, counted only from the previous such event of the same conversation (in this batch or
+        /// remembered from an earlier one) and summed.
+        /// </summary>
+        private async Task<IReadOnlyList<OutboxItem>> WithUnreadAsync(List<OutboxItem> items, CancellationToken cancellationToken)
+        {
+            var wanted = new List<(int Item, ulong ReadSeq, int Previous, long Base)>();
+            var owners = new List<long>();
+            var peers = new List<long>();
+            var from = new List<long>();
+            var to = new List<long>();
+            var latest = new Dictionary<(ulong, ulong, ulong), int>();
+            for (int i = 0; i < items.Count; i++)
+            {
+                var item = items[i];
+                if (item.Kind != EventKinds.MessageOffline || item.Log != LogKind.Inbox || item.Message is not { Peer: not 0 } message)
+                {
+                    continue;
+                }
+
+                var readSeq = UnreadCounts.ReadSeqOf(item.Payload);
+                var key = (item.Owner, message.Peer, readSeq);
+                ulong after;
+                long start = 0;
+                int previous = -1;
+                if (latest.TryGetValue(key, out var p) && items[wanted[p].Item].Seq < item.Seq)
+                {
+                    after = items[wanted[p].Item].Seq;
+                    previous = p;
+                }
+                else
+                {
+                    (after, start) = unreadCounts.Start(item.Owner, message.Peer, readSeq, item.Seq);
+                }
+
+                latest[key] = wanted.Count;
+                wanted.Add((i, readSeq, previous, start));
+                owners.Add((long)item.Owner);
+                peers.Add((long)message.Peer);
+                from.Add((long)after);
+                to.Add((long)item.Seq);
+            }
+
+            if (wanted.Count == 0)
+            {
+                return items;
+            }
+
+            var counts = new long[wanted.Count];
+            await using (var command = new NpgsqlCommand(CountUnread, connection))
+            {
+                command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. owners] });
+                command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. peers] });
+                command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. from] });
+                command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. to] });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                for (int n = 0; await reader.ReadAsync(cancellationToken); n++)
+                {
+                    counts[n] = reader.GetInt64(0);
+                }
+            }
+
+            var unread = new long[wanted.Count];
+            for (int n = 0; n < wanted.Count; n++)
+            {
+                var (index, readSeq, previous, start) = wanted[n];
+                unread[n] = (previous >= 0 ? unread[previous] : start) + counts[n];
+                var item = items[index];
+                items[index] = item with { Unread = unread[n] };
+                unreadCounts.Done(item.Owner, item.Message!.Peer, readSeq, item.Seq, unread[n]);
             }
 
             return items;
@@ -109,6 +217,7 @@ public sealed class PostgresEventOutbox(NpgsqlDataSource dataSource) : IEventOut
             await using var command = new NpgsqlCommand(Delete, connection);
             command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. ids] });
             await command.ExecuteNonQueryAsync(cancellationToken);
+            _after = Math.Max(_after, ids.Max());
         }
 
         public async ValueTask DisposeAsync()

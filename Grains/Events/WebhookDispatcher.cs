@@ -23,6 +23,9 @@ public sealed partial class WebhookDispatcher(
 {
     private readonly WebhookOptions _options = options.Value;
 
+    /// <summary>How often the leader counts the backlog while posting (the other silos count once per poll).</summary>
+    private TimeSpan CountInterval => _options.PollInterval > TimeSpan.FromSeconds(1) ? _options.PollInterval : TimeSpan.FromSeconds(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!_options.Enabled)
@@ -72,7 +75,7 @@ public sealed partial class WebhookDispatcher(
         var counted = Stopwatch.GetTimestamp();
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (Stopwatch.GetElapsedTime(counted) >= _options.PollInterval)
+            if (Stopwatch.GetElapsedTime(counted) >= CountInterval)
             {
                 await CountAsync(stoppingToken);
                 counted = Stopwatch.GetTimestamp();

@@ -25,7 +25,7 @@ public sealed class WebhookOptions : IValidatableObject
 
     /// <summary>Most events in one POST.</summary>
     [Range(1, 10_000)]
-    public int MaxBatch { get; set; } = 100;
+    public int MaxBatch { get; set; } = 500;
 
     /// <summary>How long one POST may take before it counts as failed.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);

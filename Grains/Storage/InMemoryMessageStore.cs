@@ -15,6 +15,7 @@ public sealed class InMemoryMessageStore([FromKeyedServices(ImClock.Key)] TimePr
 {
     private readonly ConcurrentDictionary<(LogKind Kind, ulong Owner), MemoryLog> _logs = new();
     private long _lastMessageId;
+    private readonly UnreadCounts _unread = new();
 
     public Task<AppendResult> AppendAsync(LogAppend entry, CancellationToken cancellationToken = default)
     {
@@ -77,7 +78,17 @@ public sealed class InMemoryMessageStore([FromKeyedServices(ImClock.Key)] TimePr
                 {
                     if (receiver is not null)
                     {
-                        var unread = conversation ? receiver.Count(events.ReadSeq, e => e.Peer == entry.Orig && e.Orig == entry.Orig) : 0;
+                        long? unread = null;
+                        if (conversation && events.Offline)
+                        {
+                            lock (_unread)
+                            {
+                                var (after, start) = _unread.Start(entry.Receiver, entry.Orig, events.ReadSeq, receiverSeq);
+                                unread = start + receiver.Count(after, e => e.Peer == entry.Orig && e.Orig == entry.Orig);
+                                _unread.Done(entry.Receiver, entry.Orig, events.ReadSeq, receiverSeq, unread.Value);
+                            }
+                        }
+
                         Record(events, LogKind.Inbox, entry.Receiver, receiver, receiverSeq, unread);
                     }
                     else if (sender is not null)

@@ -4,7 +4,8 @@
 //   dotnet run --project tools/WebhookReceiver -- --port 9090 --secret "the Webhooks:Secret"
 //   (then start the server with Webhooks__Url=http://127.0.0.1:9090/ and the same Webhooks__Secret)
 //
-// --fail N answers the first N POSTs with 503, to watch the server send them again.
+// --fail N answers the first N POSTs with 503, to watch the server send them again; --quiet prints no events, only
+// a count every ten seconds (for measuring).
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -12,6 +13,8 @@ using System.Text.Json;
 var port = 9090;
 var secret = Environment.GetEnvironmentVariable("WEBHOOK_SECRET") ?? "";
 var failFirst = 0;
+var quiet = args.Contains("--quiet");
+args = [.. args.Where(a => a != "--quiet")];
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
     switch (args[i])
@@ -34,6 +37,7 @@ builder.Logging.ClearProviders();
 builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
 var app = builder.Build();
 var posts = 0;
+var received = 0L;
 app.MapPost("/{**path}", async (HttpRequest request) =>
 {
     using var buffer = new MemoryStream();
@@ -55,11 +59,31 @@ app.MapPost("/{**path}", async (HttpRequest request) =>
     using var document = JsonDocument.Parse(body);
     foreach (var e in document.RootElement.GetProperty("events").EnumerateArray())
     {
-        Console.WriteLine(e.GetRawText());
+        Interlocked.Increment(ref received);
+        if (!quiet)
+        {
+            Console.WriteLine(e.GetRawText());
+        }
     }
 
     return Results.Ok();
 });
+if (quiet)
+{
+    _ = Task.Run(async () =>
+    {
+        for (var last = 0L; ; await Task.Delay(TimeSpan.FromSeconds(10)))
+        {
+            var now = Interlocked.Read(ref received);
+            if (now != last)
+            {
+                Console.WriteLine($"# {now} events so far");
+                last = now;
+            }
+        }
+    });
+}
+
 Console.WriteLine($"# listening on http://127.0.0.1:{port}/ ; Ctrl-C to stop");
 await app.RunAsync();
 return 0;
