@@ -3,11 +3,12 @@ using System.Globalization;
 namespace OrleansIm.Load;
 
 /// <summary>Command-line settings of the load tool.</summary>
-public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string Transport, int Pairs, int Messages, int Window, ulong FirstUid, string Scenario = "chat", int Members = 1000, int Online = 200, int Rate = 0, int HoldSeconds = 10, string ReadyFile = "", string Client = "lean", int Seconds = 60)
+public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string Transport, int Pairs, int Messages, int Window, ulong FirstUid, string Scenario = "chat", int Members = 1000, int Online = 200, int Rate = 0, int HoldSeconds = 10, string ReadyFile = "", string Client = "lean", int Seconds = 60, bool OfflineReceivers = false)
 {
     public const string Usage = "usage: OrleansIm.Load [--scenario chat|group|groupchat|room|idle|soak] [--host 127.0.0.1] [--tcp 9002] [--http 8002] [--transport tcp|ws|mixed] [--messages 200] [--first-uid N] [--client lean|signalr]\n" +
         "  --client signalr drives the SignalR peer (bench/OrleansIm.Peer) instead, for chat and room\n" +
-        "  chat:  [--pairs 50] [--window 1] [--rate 0]   one sender and one receiver per pair; --rate N: open loop at N messages/s in total\n" +
+        "  chat:  [--pairs 50] [--window 1] [--rate 0] [--receivers online|offline]   one sender and one receiver per pair; --rate N: open loop at N messages/s in total;\n" +
+        "         --receivers offline: the receivers never log in (messages wait in their inboxes; what a mobile-push webhook reports)\n" +
         "  group: [--members 1000] [--online 200]   one owner sends to a group; --online members are connected\n" +
         "  groupchat: [--pairs 50] [--online 1] [--window 1]   --pairs groups, each with one sender keeping --window GROUP-CHATs in flight and --online readers\n" +
         "  room:  [--online 1000] [--window 1]   --online sessions join one room; its owner keeps --window ROOM-BCs in flight\n" +
@@ -38,6 +39,7 @@ public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string 
                 "--hold" => options with { HoldSeconds = Int(value) },
                 "--ready-file" => options with { ReadyFile = value },
                 "--seconds" => options with { Seconds = Int(value) },
+                "--receivers" => value is "online" or "offline" ? options with { OfflineReceivers = value == "offline" } : throw new ArgumentException(Usage),
                 _ => throw new ArgumentException(Usage),
             };
         }

@@ -27,24 +27,30 @@ public sealed class LeanChat(LoadOptions options)
     {
         using var http = new HttpClient { BaseAddress = new Uri($"http://{options.Host}:{options.HttpPort}/"), Timeout = TimeSpan.FromSeconds(30) };
         var senders = new LeanConnection[options.Pairs];
-        var receivers = new LeanConnection[options.Pairs];
+        var receivers = new LeanConnection[options.OfflineReceivers ? 0 : options.Pairs];
+        var receiverUids = new ulong[options.Pairs];
         for (int i = 0; i < options.Pairs; i++)
         {
             var uid = options.FirstUid + (ulong)(2 * i);
             senders[i] = await ConnectAsync(http, uid, 2 * i);
-            receivers[i] = await ConnectAsync(http, uid + 1, 2 * i + 1);
+            receiverUids[i] = uid + 1;
+            if (!options.OfflineReceivers)
+            {
+                receivers[i] = await ConnectAsync(http, uid + 1, 2 * i + 1);
+            }
         }
 
         using var stop = new CancellationTokenSource();
         var receiving = receivers.Select(r => Task.Run(() => ReceiveAsync(r, stop.Token))).ToArray();
         var clock = Stopwatch.StartNew();
         var sending = senders.Select((s, i) => Task.Run(() => options.Rate > 0
-            ? SendOnScheduleAsync(s, receivers[i].Uid)
-            : SendClosedLoopAsync(s, receivers[i].Uid))).ToArray();
+            ? SendOnScheduleAsync(s, receiverUids[i])
+            : SendClosedLoopAsync(s, receiverUids[i]))).ToArray();
         await Task.WhenAll(sending);
 
+        // Offline receivers: the messages wait in their inboxes; there are no deliveries to wait for or to count.
         var deadline = Stopwatch.StartNew();
-        while (Volatile.Read(ref _delivered.Value) < Volatile.Read(ref _acked.Value) && deadline.Elapsed < TimeSpan.FromSeconds(30))
+        while (!options.OfflineReceivers && Volatile.Read(ref _delivered.Value) < Volatile.Read(ref _acked.Value) && deadline.Elapsed < TimeSpan.FromSeconds(30))
         {
             await Task.Delay(2);
         }
@@ -57,7 +63,8 @@ public sealed class LeanChat(LoadOptions options)
         }
 
         await Task.WhenAll(receiving);
-        return new LoadReport(options, _acked.Value, _refused.Value, _delivered.Value, _acked.Value - _delivered.Value, elapsed, _ackLatency, _deliveryLatency);
+        var lost = options.OfflineReceivers ? 0 : _acked.Value - _delivered.Value;
+        return new LoadReport(options, _acked.Value, _refused.Value, _delivered.Value, lost, elapsed, _ackLatency, _deliveryLatency);
     }
 
     private async Task<LeanConnection> ConnectAsync(HttpClient http, ulong uid, int index)
