@@ -10,6 +10,7 @@ namespace OrleansIm.Tests.Postgres;
 /// started while dead silos are still listed as active serves within 15 s, at a new address or the same one, and a
 /// two-silo cluster that loses one serves every client on the survivor within 15 s.
 /// </summary>
+[Collection(SerialTimingCollection.Name)]
 public sealed class RecoveryTests(ITestOutputHelper log)
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(15);
