@@ -19,6 +19,8 @@ public static class GatewayServiceCollectionExtensions
     public static IServiceCollection AddImGateway(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Moderation.ModerationOptions>().Bind(configuration.GetSection(Moderation.ModerationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Moderation.Moderator>();
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddKeyedSingleton(ImClock.Key, TimeProvider.System);
         services.AddSingleton<TokenService>();

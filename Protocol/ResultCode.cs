@@ -23,6 +23,8 @@ public static class ResultCode
     public const uint CapacityReached = 20019;
     public const uint Banned = 20020;
     public const uint TooLate = 20021;
+    public const uint ModerationRejected = 20022;
+    public const uint ModerationUnavailable = 20023;
 
     /// <summary>The <c>errmsg</c> sent with a code: short, stable, English.</summary>
     public static string Message(uint code) => code switch
@@ -47,6 +49,8 @@ public static class ResultCode
         CapacityReached => "capacity reached",
         Banned => "banned",
         TooLate => "too late",
+        ModerationRejected => "rejected by moderation",
+        ModerationUnavailable => "moderation unavailable",
         _ => "error",
     };
 }

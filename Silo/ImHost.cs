@@ -58,6 +58,7 @@ public static partial class ImHost
         StartupChecks.Ports(gateway, silo);
         StartupChecks.Proxies(gateway);
         StartupChecks.Webhooks(builder.Configuration.GetSection(WebhookOptions.Section).Get<WebhookOptions>() ?? new WebhookOptions());
+        StartupChecks.Moderation(builder.Configuration.GetSection(OrleansIm.Gateway.Moderation.ModerationOptions.Section).Get<OrleansIm.Gateway.Moderation.ModerationOptions>() ?? new OrleansIm.Gateway.Moderation.ModerationOptions());
         var postgres = builder.Configuration.GetConnectionString(PostgresConnectionName);
         var durable = !string.IsNullOrWhiteSpace(postgres);
 

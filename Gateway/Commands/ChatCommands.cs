@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
+using OrleansIm.Gateway.Moderation;
 using OrleansIm.Gateway.Pipeline;
 using OrleansIm.Gateway.Sessions;
 using OrleansIm.Grains.Interfaces;
@@ -13,7 +14,7 @@ namespace OrleansIm.Gateway.Commands;
 /// Private chat and the inbox: CHAT (stored, then ACKed, then pushed), receiver CHAT-ACK, ALLOC-SEQ and SYNC.
 /// A CHAT is one call to the receiver's grain, which commits both inboxes' rows together; no grain waits on another.
 /// </summary>
-public sealed class ChatCommands(IGrainRefs refs, IOptions<GatewayOptions> options, [FromKeyedServices(ImClock.Key)] TimeProvider time) : ICommandModule
+public sealed class ChatCommands(IGrainRefs refs, IOptions<GatewayOptions> options, Moderator moderator, [FromKeyedServices(ImClock.Key)] TimeProvider time) : ICommandModule
 {
     private readonly GatewayOptions _options = options.Value;
 
@@ -33,6 +34,11 @@ public sealed class ChatCommands(IGrainRefs refs, IOptions<GatewayOptions> optio
         if (code == ResultCode.Ok && Identity.TooLong(request.Text, _options.MaxTextBytes))
         {
             code = ResultCode.InvalidParameter;
+        }
+
+        if (code == ResultCode.Ok && moderator.Checks(ModeratedCommand.Chat))
+        {
+            code = await moderator.ReviewAsync(ModeratedCommand.Chat, request.Orig, request.Dest, header.Serial, request.Text, text => request.Text = text);
         }
 
         if (code != ResultCode.Ok)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
+using OrleansIm.Gateway.Moderation;
 using OrleansIm.Gateway.Pipeline;
 using OrleansIm.Gateway.Sessions;
 using OrleansIm.Grains.Interfaces;
@@ -13,7 +14,7 @@ namespace OrleansIm.Gateway.Commands;
 /// Every GROUP-* request. For CREAT/DIMISS/JOIN/QUIT/INVITE/CHAT the body's uid is the caller; for KICK, GAG, BL
 /// and MGR it is the target and the caller is the logged-in user. The group grain applies the rank rules.
 /// </summary>
-public sealed class GroupCommands(IGrainFactory grains, IGrainRefs refs, GatewayNode node, IOptions<GatewayOptions> options, [FromKeyedServices(ImClock.Key)] TimeProvider time) : ICommandModule
+public sealed class GroupCommands(IGrainFactory grains, IGrainRefs refs, GatewayNode node, IOptions<GatewayOptions> options, Moderator moderator, [FromKeyedServices(ImClock.Key)] TimeProvider time) : ICommandModule
 {
     private readonly GatewayOptions _options = options.Value;
 
@@ -79,6 +80,11 @@ public sealed class GroupCommands(IGrainFactory grains, IGrainRefs refs, Gateway
         if (code == ResultCode.Ok && (request.Gid == 0 || Identity.TooLong(request.Text, _options.MaxTextBytes)))
         {
             code = ResultCode.InvalidParameter;
+        }
+
+        if (code == ResultCode.Ok && moderator.Checks(ModeratedCommand.GroupChat))
+        {
+            code = await moderator.ReviewAsync(ModeratedCommand.GroupChat, request.Uid, request.Gid, header.Serial, request.Text, text => request.Text = text);
         }
 
         var ack = CodeAck<GroupChatAck>.Create(code);

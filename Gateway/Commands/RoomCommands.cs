@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using OrleansIm.Gateway.Auth;
+using OrleansIm.Gateway.Moderation;
 using OrleansIm.Gateway.Pipeline;
 using OrleansIm.Gateway.Sessions;
 using OrleansIm.Grains.Interfaces;
@@ -13,7 +14,7 @@ namespace OrleansIm.Gateway.Commands;
 /// Every ROOM-* request. Membership is per session: the room grain counts it and this node keeps the local table
 /// the room's frames are written from (encoded once, written to each local session of the room or bucket).
 /// </summary>
-public sealed class RoomCommands(IGrainFactory grains, IGrainRefs refs, GatewayNode node, IOptions<GatewayOptions> options) : ICommandModule
+public sealed class RoomCommands(IGrainFactory grains, IGrainRefs refs, GatewayNode node, IOptions<GatewayOptions> options, Moderator moderator) : ICommandModule
 {
     private readonly GatewayOptions _options = options.Value;
 
@@ -118,6 +119,11 @@ public sealed class RoomCommands(IGrainFactory grains, IGrainRefs refs, GatewayN
         if (code == ResultCode.Ok && Identity.TooLong(request.Text, _options.MaxTextBytes))
         {
             code = ResultCode.InvalidParameter;
+        }
+
+        if (code == ResultCode.Ok && moderator.Checks(ModeratedCommand.RoomChat))
+        {
+            code = await moderator.ReviewAsync(ModeratedCommand.RoomChat, request.Uid, request.Rid, header.Serial, request.Text, text => request.Text = text);
         }
 
         uint bucket = 0;

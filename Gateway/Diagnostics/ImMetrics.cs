@@ -17,6 +17,7 @@ public sealed class ImMetrics : IDisposable
     private readonly Counter<long> _errors;
     private readonly Histogram<double> _requestDuration;
     private readonly Histogram<double> _deliveryDuration;
+    private readonly Histogram<double> _moderationDuration;
 
     public ImMetrics(IMeterFactory meters)
     {
@@ -26,6 +27,7 @@ public sealed class ImMetrics : IDisposable
         _meter.CreateObservableCounter("im.frames.out", _framesOut.Observe, description: "Frames written to clients, by command");
         _errors = _meter.CreateCounter<long>("im.errors", description: "Refusals and errors sent to clients, by code");
         _requestDuration = _meter.CreateHistogram<double>("im.request.duration", unit: "ms", description: "Time to handle a request, by command (one request in 16 sampled)");
+        _moderationDuration = _meter.CreateHistogram<double>("im.moderation.duration", unit: "ms", description: "Time a moderation call took, by command and outcome (allow, reject, replace, timeout, error)");
         _deliveryDuration = _meter.CreateHistogram<double>("im.delivery.duration", unit: "ms", description: "Time the oldest frame of a write waited in a connection's outbound queue (one write in 16 sampled)");
     }
 
@@ -52,6 +54,10 @@ public sealed class ImMetrics : IDisposable
     /// its throughput here.
     /// </summary>
     public void Delivered(long oldestQueuedAt) => _deliveryDuration.Record(Stopwatch.GetElapsedTime(oldestQueuedAt).TotalMilliseconds);
+
+    /// <summary>One moderation call: every call is recorded (each is an HTTP round trip, far dearer than the sample).</summary>
+    public void Moderated(Moderation.ModeratedCommand command, string outcome, double milliseconds) =>
+        _moderationDuration.Record(milliseconds, new KeyValuePair<string, object?>("command", Moderation.Moderator.NameOf(command)), new KeyValuePair<string, object?>("outcome", outcome));
 
     public void Error(uint code) => _errors.Add(1, new KeyValuePair<string, object?>("code", code));
 

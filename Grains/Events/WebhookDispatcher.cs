@@ -1,3 +1,4 @@
+using OrleansIm.Protocol;
 using OrleansIm.Grains.Interfaces;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;

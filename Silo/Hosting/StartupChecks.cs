@@ -45,4 +45,14 @@ public static class StartupChecks
             throw new StartupException(problem.ErrorMessage!);
         }
     }
+
+    /// <summary>Moderation settings that cannot work (a URL that is not http(s), a short secret, a bad timeout or failure mode).</summary>
+    public static void Moderation(OrleansIm.Gateway.Moderation.ModerationOptions moderation)
+    {
+        var problem = moderation.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(moderation)).FirstOrDefault();
+        if (problem is not null)
+        {
+            throw new StartupException(problem.ErrorMessage!);
+        }
+    }
 }

@@ -6,6 +6,10 @@
 //
 // --fail N answers the first N POSTs with 503, to watch the server send them again; --quiet prints no events, only
 // a count every ten seconds (for measuring).
+//
+// It also answers moderation calls (docs/moderation.md), so it can stand in for a moderation service: start the
+// server with Moderation__Url=http://127.0.0.1:9090/moderate and the same secret as Moderation__Secret. Every
+// message is allowed, except that one containing the --reject word is rejected and the --replace word is starred out.
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -13,6 +17,7 @@ using System.Text.Json;
 var port = 9090;
 var secret = Environment.GetEnvironmentVariable("WEBHOOK_SECRET") ?? "";
 var failFirst = 0;
+string? rejectWord = null, replaceWord = null;
 var quiet = args.Contains("--quiet");
 args = [.. args.Where(a => a != "--quiet")];
 for (int i = 0; i + 1 < args.Length; i += 2)
@@ -22,6 +27,8 @@ for (int i = 0; i + 1 < args.Length; i += 2)
         case "--port": port = int.Parse(args[i + 1]); break;
         case "--secret": secret = args[i + 1]; break;
         case "--fail": failFirst = int.Parse(args[i + 1]); break;
+        case "--reject": rejectWord = args[i + 1]; break;
+        case "--replace": replaceWord = args[i + 1]; break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
@@ -38,6 +45,33 @@ builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
 var app = builder.Build();
 var posts = 0;
 var received = 0L;
+var verdicts = 0L;
+app.MapPost("/moderate", async (HttpRequest request) =>
+{
+    using var buffer = new MemoryStream();
+    await request.Body.CopyToAsync(buffer);
+    var body = buffer.ToArray();
+    if (!Verified(secret, request.Headers["X-OrleansIm-Timestamp"], request.Headers["X-OrleansIm-Signature"], body))
+    {
+        Console.WriteLine("# moderation call: bad or stale signature, refused with 401");
+        return Results.StatusCode(401);
+    }
+
+    Interlocked.Increment(ref verdicts);
+    using var document = JsonDocument.Parse(body);
+    var text = document.RootElement.GetProperty("text").GetString() ?? "";
+    object verdict = rejectWord is not null && text.Contains(rejectWord, StringComparison.OrdinalIgnoreCase)
+        ? new { action = "reject" }
+        : replaceWord is not null && text.Contains(replaceWord, StringComparison.OrdinalIgnoreCase)
+            ? new { action = "replace", text = text.Replace(replaceWord, new string('*', replaceWord.Length), StringComparison.OrdinalIgnoreCase) }
+            : new { action = "allow" };
+    if (!quiet)
+    {
+        Console.WriteLine($"# moderation {document.RootElement.GetRawText()} -> {JsonSerializer.Serialize(verdict)}");
+    }
+
+    return Results.Json(verdict);
+});
 app.MapPost("/{**path}", async (HttpRequest request) =>
 {
     using var buffer = new MemoryStream();
@@ -74,10 +108,10 @@ if (quiet)
     {
         for (var last = 0L; ; await Task.Delay(TimeSpan.FromSeconds(10)))
         {
-            var now = Interlocked.Read(ref received);
+            var now = Interlocked.Read(ref received) + Interlocked.Read(ref verdicts);
             if (now != last)
             {
-                Console.WriteLine($"# {now} events so far");
+                Console.WriteLine($"# {Interlocked.Read(ref received)} events and {Interlocked.Read(ref verdicts)} moderation calls so far");
                 last = now;
             }
         }

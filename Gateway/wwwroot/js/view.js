@@ -68,6 +68,8 @@ const MEANING = {
   20019: "it is full, or you reached your quota",
   20020: "you are banned there",
   20021: "it is too late to recall that message",
+  20022: "the message was not accepted by moderation",
+  20023: "moderation is unavailable; try again later",
 };
 
 /** One readable line for an error: the request, what the code means, and the code. */

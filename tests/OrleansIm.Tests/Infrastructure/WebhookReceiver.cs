@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using OrleansIm.Grains.Events;
+using OrleansIm.Protocol;
 
 namespace OrleansIm.Tests.Infrastructure;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansIm.Client;
+using OrleansIm.Protocol;
 using OrleansIm.Tests.Infrastructure;
 
 namespace OrleansIm.Tests.Webhooks;
@@ -152,7 +153,7 @@ public sealed class WebhookReceiverToolTests
     {
         var port = FreePorts.Take(1)[0];
         var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "OrleansIm.WebhookReceiver.dll"), "--port", port.ToString(), "--secret", WebhookReceiver.Secret, "--fail", "1" })
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "OrleansIm.WebhookReceiver.dll"), "--port", port.ToString(), "--secret", WebhookReceiver.Secret, "--fail", "1", "--reject", "spam", "--replace", "darn" })
         {
             start.ArgumentList.Add(arg);
         }
@@ -170,15 +171,27 @@ public sealed class WebhookReceiverToolTests
                 ["Webhooks:Secret"] = WebhookReceiver.Secret,
                 ["Webhooks:RetryMin"] = "00:00:00.100",
                 ["Webhooks:PollInterval"] = "00:00:00.050",
+                ["Moderation:Url"] = $"http://127.0.0.1:{port}/moderate",
+                ["Moderation:Secret"] = WebhookReceiver.Secret,
+                ["Moderation:Chat:Timeout"] = "00:00:05",
             };
             await using var server = await ImServer.StartAsync(settings);
             ulong alice = Ids.Next(), bob = Ids.Next();
             await using var a = await server.LoginAsync("tcp", alice);
-            await a.ChatAsync(bob, "for the tool");
+            Assert.Equal(ResultCode.ModerationRejected, (await a.ChatAsync(bob, "buy spam now")).Code);
+            Assert.Equal(0u, (await a.ChatAsync(bob, "for the tool")).Code);
+            Assert.Equal(0u, (await a.ChatAsync(bob, "darn it")).Code);
+            await using (var b = await server.LoginAsync("ws", bob))
+            {
+                var texts = (await b.SyncAsync(seq: 0)).Frames.Select(f => f.As(OrleansIm.Protocol.Messages.Chat.Parser).Text).ToList();
+                Assert.Equal(["for the tool", "**** it"], texts);
+            }
 
-            await Until(() => lines.Any(l => l.Contains("\"message.offline\"", StringComparison.Ordinal)), lines);
+            Assert.Contains(lines, l => l.StartsWith("# moderation", StringComparison.Ordinal) && l.Contains("\"reject\"", StringComparison.Ordinal));
+
+            await Until(() => lines.Count(l => l.StartsWith('{') && l.Contains("\"message.offline\"", StringComparison.Ordinal)) == 2, lines);
             Assert.Contains(lines, l => l.StartsWith("# POST 1: answering 503", StringComparison.Ordinal));
-            using var printed = JsonDocument.Parse(lines.Single(l => l.Contains("\"message.offline\"", StringComparison.Ordinal)));
+            using var printed = JsonDocument.Parse(lines.First(l => l.StartsWith('{') && l.Contains("\"message.offline\"", StringComparison.Ordinal)));
             Assert.Equal((bob, "for the tool"), (printed.RootElement.GetProperty("uid").GetUInt64(), printed.RootElement.GetProperty("preview").GetString()));
 
             // A POST with a wrong signature is refused.

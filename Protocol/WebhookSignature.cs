@@ -1,10 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace OrleansIm.Grains.Events;
+namespace OrleansIm.Protocol;
 
 /// <summary>
-/// The signature of a webhook POST: <c>X-OrleansIm-Timestamp</c> is the Unix time in seconds when it was sent, and
+/// The signature of a webhook or moderation POST: <c>X-OrleansIm-Timestamp</c> is the Unix time in seconds when it was sent, and
 /// <c>X-OrleansIm-Signature</c> is <c>v1=</c> and the lowercase hex HMAC-SHA256, keyed with the secret, of the
 /// timestamp, a dot and the body's bytes.
 /// </summary>
