@@ -86,7 +86,8 @@ public sealed class UserCommands(CliSession session, Output output, CliOptions o
             }
         }
 
-        output.Result("synced", $"synced: {ack.Count} frames, inbox seq {ack.Seq}", ("count", ack.Count), ("seq", ack.Seq));
+        var trimmed = ack.Trimmed ? " (older entries were removed by retention)" : "";
+        output.Result("synced", $"synced: {ack.Count} frames, inbox seq {ack.Seq}{trimmed}", ("count", ack.Count), ("seq", ack.Seq), ("trimmed", ack.Trimmed));
     }
 
     private async Task FriendAsync(IReadOnlyList<string> words)

@@ -17,6 +17,7 @@ using OrleansIm.Grains.Events;
 using OrleansIm.Grains.Groups;
 using OrleansIm.Grains.Rooms;
 using OrleansIm.Grains.Storage;
+using OrleansIm.Grains.Storage.Retention;
 using OrleansIm.Grains.Users;
 using OrleansIm.Silo.Hosting;
 using OrleansIm.Silo.Storage;
@@ -58,6 +59,7 @@ public static partial class ImHost
         StartupChecks.Ports(gateway, silo);
         StartupChecks.Proxies(gateway);
         StartupChecks.Webhooks(builder.Configuration.GetSection(WebhookOptions.Section).Get<WebhookOptions>() ?? new WebhookOptions());
+        StartupChecks.Retention(builder.Configuration.GetSection(RetentionOptions.Section).Get<RetentionOptions>() ?? new RetentionOptions());
         StartupChecks.Moderation(builder.Configuration.GetSection(OrleansIm.Gateway.Moderation.ModerationOptions.Section).Get<OrleansIm.Gateway.Moderation.ModerationOptions>() ?? new OrleansIm.Gateway.Moderation.ModerationOptions());
         var postgres = builder.Configuration.GetConnectionString(PostgresConnectionName);
         var durable = !string.IsNullOrWhiteSpace(postgres);
@@ -70,6 +72,7 @@ public static partial class ImHost
         builder.Services.AddOptions<MessageStoreOptions>().Bind(builder.Configuration.GetSection(MessageStoreOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<ChatOptions>().Bind(builder.Configuration.GetSection(ChatOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<OrderingOptions>().Bind(builder.Configuration.GetSection(OrderingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<RetentionOptions>().Bind(builder.Configuration.GetSection(RetentionOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<WebhookOptions>().Bind(builder.Configuration.GetSection(WebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<SenderFloors>();
         builder.Services.AddSingleton<WebhookEvents>();
@@ -94,6 +97,7 @@ public static partial class ImHost
             builder.Services.AddSingleton<IEventOutbox>(sp => sp.GetRequiredService<PostgresEventOutbox>());
             builder.Services.AddSingleton<PostgresMessageStore>();
             builder.Services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<PostgresMessageStore>());
+            builder.Services.AddSingleton<IMessageTrimmer, PostgresRetention>();
 
             // Registered before the silo: its writers stop after the silo, once the grains made their last appends.
             builder.Services.AddHostedService<MessageStoreWriters>();
@@ -102,7 +106,9 @@ public static partial class ImHost
         {
             builder.Services.AddSingleton<MemoryEventOutbox>();
             builder.Services.AddSingleton<IEventOutbox>(sp => sp.GetRequiredService<MemoryEventOutbox>());
-            builder.Services.AddSingleton<IMessageStore, InMemoryMessageStore>();
+            builder.Services.AddSingleton<InMemoryMessageStore>();
+            builder.Services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<InMemoryMessageStore>());
+            builder.Services.AddSingleton<IMessageTrimmer>(sp => sp.GetRequiredService<InMemoryMessageStore>());
         }
 
         builder.UseOrleans(orleans =>
@@ -148,6 +154,7 @@ public static partial class ImHost
 
         builder.Services.AddImGateway(builder.Configuration);
         builder.Services.AddHostedService<WebhookDispatcher>();
+        builder.Services.AddHostedService<RetentionService>();
         builder.Services.AddOpenApi();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(ImMetrics.MeterName, "Microsoft.Orleans")

@@ -144,6 +144,7 @@ public sealed class ChatCommands(IGrainRefs refs, IOptions<GatewayOptions> optio
         }
 
         uint count = inbox.Value.Count;
+        var trimmed = inbox.Value.Trimmed || (inbox.Value.Count == 0 && position.Head > (request.HasSeq ? request.Seq : position.Cursor));
         var given = new Dictionary<ulong, ulong>();
         foreach (var cursor in request.Groups)
         {
@@ -160,27 +161,37 @@ public sealed class ChatCommands(IGrainRefs refs, IOptions<GatewayOptions> optio
             }
 
             count += replayed.Value.Count;
+            trimmed |= replayed.Value.Trimmed;
             if (replayed.Value.Last > stored)
             {
                 await user.SetGroupCursor(gid, replayed.Value.Last);
             }
         }
 
-        connection.Reply(header, Cmd.SyncAck, SyncAck(request.Uid, ResultCode.Ok, Math.Max(position.Head, inbox.Value.Last), count));
+        var ack = SyncAck(request.Uid, ResultCode.Ok, Math.Max(position.Head, inbox.Value.Last), count);
+        if (trimmed)
+        {
+            ack.Trimmed = true;
+        }
+
+        connection.Reply(header, Cmd.SyncAck, ack);
     }
 
     /// <summary>
     /// Streams a log after <paramref name="after"/> page by page through the outbound queue (a large backlog is
-    /// never built whole). Returns the last seq sent and how many, or null if the connection closed meanwhile.
+    /// never built whole). Returns the last seq sent, how many, and whether some were missing (seqs are dense, so a
+    /// gap is what retention removed); or null if the connection closed meanwhile.
     /// </summary>
-    private async Task<(ulong Last, uint Count)?> ReplayAsync(ImConnection connection, ulong after, Func<ulong, int, Task<IReadOnlyList<LogEntry>>> read)
+    private async Task<(ulong Last, uint Count, bool Trimmed)?> ReplayAsync(ImConnection connection, ulong after, Func<ulong, int, Task<IReadOnlyList<LogEntry>>> read)
     {
         uint count = 0;
+        var trimmed = false;
         while (true)
         {
             var page = await read(after, _options.SyncPageSize);
             foreach (var entry in page)
             {
+                trimmed |= entry.Seq > after + 1;
                 if (!await connection.PostReplayAsync(OutboundFrame.Shared(FrameWriter.EncodeRaw(entry.Cmd, FrameHeader.FlagSystem, 0, 0, entry.Seq, entry.Body))))
                 {
                     return null;
@@ -192,7 +203,7 @@ public sealed class ChatCommands(IGrainRefs refs, IOptions<GatewayOptions> optio
 
             if (page.Count < _options.SyncPageSize)
             {
-                return (after, count);
+                return (after, count, trimmed);
             }
         }
     }

@@ -11,7 +11,7 @@ namespace OrleansIm.Grains.Storage;
 /// lower uid first. Both inboxes hold the same body array: it is stored once.
 /// </summary>
 /// <remarks>A message's webhook events go to the <see cref="MemoryEventOutbox"/> under the same lock.</remarks>
-public sealed class InMemoryMessageStore([FromKeyedServices(ImClock.Key)] TimeProvider time, MemoryEventOutbox? outbox = null) : IMessageStore
+public sealed partial class InMemoryMessageStore([FromKeyedServices(ImClock.Key)] TimeProvider time, MemoryEventOutbox? outbox = null) : IMessageStore
 {
     private readonly ConcurrentDictionary<(LogKind Kind, ulong Owner), MemoryLog> _logs = new();
     private long _lastMessageId;

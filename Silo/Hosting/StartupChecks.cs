@@ -55,4 +55,14 @@ public static class StartupChecks
             throw new StartupException(problem.ErrorMessage!);
         }
     }
+
+    /// <summary>Retention settings that cannot work (a negative age or count, a batch out of range).</summary>
+    public static void Retention(OrleansIm.Grains.Storage.Retention.RetentionOptions retention)
+    {
+        var problem = retention.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(retention)).FirstOrDefault();
+        if (problem is not null)
+        {
+            throw new StartupException(problem.ErrorMessage!);
+        }
+    }
 }

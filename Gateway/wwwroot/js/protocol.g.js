@@ -15,7 +15,7 @@ export const MESSAGES = {
   Except: [[1, "code", "uint32", "required"], [2, "errmsg", "string", "required"], [3, "cmd", "uint32", "optional"], [4, "serial", "uint64", "optional"]],
   GroupCursor: [[1, "gid", "uint64", "required"], [2, "seq", "uint64", "required"]],
   Sync: [[1, "uid", "uint64", "required"], [2, "seq", "uint64", "optional"], [3, "groups", "GroupCursor", "repeated"]],
-  SyncAck: [[1, "uid", "uint64", "required"], [2, "code", "uint32", "required"], [3, "errmsg", "string", "required"], [4, "seq", "uint64", "optional"], [5, "count", "uint32", "optional"]],
+  SyncAck: [[1, "uid", "uint64", "required"], [2, "code", "uint32", "required"], [3, "errmsg", "string", "required"], [4, "seq", "uint64", "optional"], [5, "count", "uint32", "optional"], [6, "trimmed", "bool", "optional"]],
   AllocSeq: [[1, "uid", "uint64", "required"], [2, "num", "uint32", "required"]],
   AllocSeqAck: [[1, "uid", "uint64", "required"], [2, "seq", "uint64", "required"], [3, "num", "uint32", "required"], [4, "code", "uint32", "required"], [5, "errmsg", "string", "required"]],
   Kick: [[1, "code", "uint32", "required"], [2, "errmsg", "string", "required"]],
