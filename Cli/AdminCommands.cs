@@ -7,14 +7,14 @@ using System.Text.Json;
 namespace OrleansIm.Cli;
 
 /// <summary>
-/// The admin HTTP API for operators: tokens, pushes, kicks, rooms, nodes and stats. The bearer token comes from
+/// The admin HTTP API for operators: tokens, pushes, kicks, account export and erase, rooms, nodes and stats. The bearer token comes from
 /// --admin-token or IM_ADMIN_TOKEN; without one, a Development server's dev endpoint mints an admin token.
 /// </summary>
 public sealed class AdminCommands(HttpClient http, Output output, CliOptions options)
 {
     public async Task RunAsync(IReadOnlyList<string> words)
     {
-        var verb = words.Count > 1 ? words[1] : throw new UsageException("admin needs: token|push|kick|rooms|nodes|stats|members");
+        var verb = words.Count > 1 ? words[1] : throw new UsageException("admin needs: token|push|kick|export|erase|rooms|nodes|stats|members");
         await AuthorizeAsync();
         var (method, path, body) = verb switch
         {
@@ -28,6 +28,9 @@ public sealed class AdminCommands(HttpClient http, Output output, CliOptions opt
             "push" when words.Count > 2 && words[2] == "all" => (HttpMethod.Post, "/api/push/broadcast", Raw(Text(words, 3))),
             "push" => (HttpMethod.Post, $"/api/push/users/{Id(words, 2, "UID or all")}", Raw(Text(words, 3))),
             "kick" => (HttpMethod.Post, $"/api/users/{Id(words, 2, "UID")}/kick", null),
+            "export" => (HttpMethod.Get, $"/api/users/{Id(words, 2, "UID")}/export", null),
+            "erase" when !options.Has("yes") => throw new UsageException($"admin erase {Id(words, 2, "UID")} cannot be undone: add --yes to go ahead"),
+            "erase" => (HttpMethod.Post, $"/api/users/{Id(words, 2, "UID")}/erase", null),
             "rooms" => Room(words),
             "nodes" => (HttpMethod.Get, "/api/nodes", null),
             "stats" => (HttpMethod.Get, "/api/stats", null),
@@ -56,6 +59,14 @@ public sealed class AdminCommands(HttpClient http, Output output, CliOptions opt
                 _ => text.Length > 0 ? text : response.ReasonPhrase ?? "error",
             };
             throw new RefusedException($"admin {verb}", (uint)response.StatusCode, reason);
+        }
+
+        if (verb == "export" && options.Get("out") is { } file)
+        {
+            await File.WriteAllTextAsync(file, text);
+            var entries = JsonDocument.Parse(text).RootElement.GetProperty("inbox").GetProperty("entries").GetArrayLength();
+            output.Result("admin", $"exported user {words[2]} to {file}: {entries} inbox entries", ("command", "admin export"), ("file", file), ("entries", entries));
+            return;
         }
 
         Print(verb, text);

@@ -5,7 +5,7 @@ namespace OrleansIm.Cli;
 /// <summary>The command line: options (<c>--name value</c>, <c>--name=value</c> or a flag) anywhere, the rest positional.</summary>
 public sealed class CliOptions
 {
-    private static readonly HashSet<string> Flags = ["json", "help"];
+    private static readonly HashSet<string> Flags = ["json", "help", "yes"];
 
     private readonly Dictionary<string, string> _options = new(StringComparer.Ordinal);
 

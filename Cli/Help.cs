@@ -34,6 +34,8 @@ public static class Help
           admin rooms create NAME [--owner UID] [--rid N] | admin rooms ban|unban|manager|unmanager RID UID
           admin rooms broadcast RID TEXT [--expire SECONDS]
           admin nodes | admin stats | admin members GID
+          admin export UID [--out FILE]     everything kept about a user, as JSON
+          admin erase UID --yes             kick the user, then erase contacts, groups, read positions and inbox
 
         options (environment variable in brackets):
           --uid N [IM_UID]   --token T [IM_TOKEN]   --sid N   --admin-token T [IM_ADMIN_TOKEN]

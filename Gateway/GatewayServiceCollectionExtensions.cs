@@ -21,6 +21,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Moderation.ModerationOptions>().Bind(configuration.GetSection(Moderation.ModerationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Moderation.Moderator>();
+        services.AddOptions<Http.AccountOptions>().Bind(configuration.GetSection(Http.AccountOptions.Section));
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddKeyedSingleton(ImClock.Key, TimeProvider.System);
         services.AddSingleton<TokenService>();

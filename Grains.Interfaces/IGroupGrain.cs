@@ -78,4 +78,11 @@ public interface IGroupGrain : IGrainWithIntegerKey
     /// <summary>All members as GROUP-USR-LIST would list them, for the admin API.</summary>
     [Alias("DescribeMembers")]
     Task<GroupMemberPage> DescribeMembers();
+
+    /// <summary>
+    /// Removes an erased account: a member leaves as by GROUP-QUIT; an owner first passes the group to its lowest
+    /// manager, or else its lowest member, and a group with no other member is dismissed.
+    /// </summary>
+    [Alias("EraseMember")]
+    Task<GroupErasure> EraseMember(ulong uid);
 }

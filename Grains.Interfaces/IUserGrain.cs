@@ -175,4 +175,21 @@ public interface IUserGrain : IGrainWithIntegerKey
     [OneWay]
     [Alias("OnTyping")]
     Task OnTyping(ulong orig);
+
+    /// <summary>Everything this grain keeps about the user (for an export).</summary>
+    [Alias("GetAccount")]
+    Task<AccountSnapshot> GetAccount();
+
+    /// <summary>
+    /// Erases the user's own data: contacts, group list, cursors, read positions and settings, and every inbox entry
+    /// (the inbox head stays, so seqs are never reused). With <paramref name="tombstoneSent"/> the CHAT and GROUP-CHAT
+    /// bodies it sent that others still hold become tombstones. Idempotent. Call after the groups and contacts were
+    /// told (<see cref="IGroupGrain.EraseMember"/>, <see cref="OnContactErased"/>).
+    /// </summary>
+    [Alias("EraseAccount")]
+    Task<AccountErasure> EraseAccount(bool tombstoneSent);
+
+    /// <summary>An erased account is forgotten as a friend or request, with a CONTACT-NTC to this user's sessions.</summary>
+    [Alias("OnContactErased")]
+    Task<bool> OnContactErased(ulong erased);
 }

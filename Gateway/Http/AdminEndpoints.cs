@@ -14,7 +14,8 @@ namespace OrleansIm.Gateway.Http;
 
 /// <summary>
 /// The admin API under <c>/api</c> (bearer token with the admin role: 401 without a valid token, 403 with another
-/// role): server pushes, kicking a user, rooms, group members, stats and the node directory. <c>/api/iplist</c>
+/// role): server pushes, kicking a user, account export and erase (<see cref="AccountEndpoints"/>), rooms, group
+/// members, stats and the node directory. <c>/api/iplist</c>
 /// is public, for clients choosing a gateway.
 /// </summary>
 public static class AdminEndpoints
@@ -32,6 +33,7 @@ public static class AdminEndpoints
         {
             var tokens = context.HttpContext.RequestServices.GetService(typeof(TokenService)) as TokenService;
             var outcome = await AdminAuth.AuthenticateAsync(context.HttpContext, tokens!);
+            context.HttpContext.Items[AccountEndpoints.CallerItem] = outcome.Caller;
             return outcome.Failure ?? await next(context);
         });
 
@@ -49,6 +51,7 @@ public static class AdminEndpoints
         admin.MapPost("/rooms/{rid}/broadcast", RoomBroadcastAsync).WithName("RoomBroadcast");
         admin.MapGet("/groups/{gid}/members", GroupMembersAsync).WithName("GroupMembers");
         admin.MapGet("/stats", StatsAsync).WithName("Stats");
+        admin.MapAccountEndpoints();
         admin.MapGet("/nodes", (IGrainFactory grains) => grains.GetGrain<INodeDirectoryGrain>(0).GetNodes()).WithName("Nodes");
     }
 

@@ -25,6 +25,15 @@ internal sealed class UnreadCounts(int capacity = 100_000)
         _last[(owner, peer)] = (readSeq, seq, unread);
     }
 
+    /// <summary>Forgets every count kept for <paramref name="owner"/> (its inbox was erased).</summary>
+    public void Forget(ulong owner)
+    {
+        foreach (var key in _last.Keys.Where(k => k.Owner == owner).ToList())
+        {
+            _last.Remove(key);
+        }
+    }
+
     /// <summary>The read position in a private message.offline payload (<c>{"read_seq":n}</c>), or 0.</summary>
     public static ulong ReadSeqOf(string? payload)
     {

@@ -115,6 +115,42 @@ public sealed partial class GroupGrain
         return ResultCode.Ok;
     }
 
+    public async Task<GroupErasure> EraseMember(ulong uid)
+    {
+        if (!S.Exists || !S.Members.Contains(uid))
+        {
+            return GroupErasure.NotMember;
+        }
+
+        var outcome = GroupErasure.Left;
+        if (uid == S.Owner)
+        {
+            var heir = S.Managers.Where(m => m != uid).DefaultIfEmpty().Min();
+            if (heir == 0)
+            {
+                heir = S.Members.Where(m => m != uid).DefaultIfEmpty().Min();
+            }
+
+            if (heir == 0)
+            {
+                await Dismiss(uid);
+                return GroupErasure.Dismissed;
+            }
+
+            await ChangeStateAsync(s =>
+            {
+                s.Owner = heir;
+                s.Managers.Remove(heir);
+            });
+            await RecordMemberEventAsync("owner", heir, uid);
+            outcome = GroupErasure.OwnershipPassed;
+        }
+
+        await RemoveMemberAsync(uid, 0);
+        await NoticeAsync(Cmd.GroupQuitNtc, uid, uid);
+        return outcome;
+    }
+
     public async Task<uint> Moderate(ulong caller, ulong target, GroupAction action)
     {
         var refusal = CheckRank(caller, target, action);

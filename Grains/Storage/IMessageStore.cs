@@ -50,4 +50,17 @@ public interface IMessageStore
     /// holds it; durable when the task completes. False when there is no such entry.
     /// </summary>
     Task<bool> ReplaceBodyAsync(LogKind kind, ulong owner, ulong seq, byte[] body, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Removes every entry of <paramref name="uid"/>'s inbox, and the bodies no other entry names; the head stays,
+    /// so the next entry takes the next seq. Returns how many entries were removed (0 for an empty or unknown inbox).
+    /// </summary>
+    Task<long> EraseInboxAsync(ulong uid, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Offers every stored body <paramref name="orig"/> made (in any inbox or group log) to <paramref name="replace"/>
+    /// with its command; a non-null answer replaces the body (for every entry that shares it). Returns how many
+    /// bodies were replaced.
+    /// </summary>
+    Task<long> ReplaceSentAsync(ulong orig, Func<uint, byte[], byte[]?> replace, CancellationToken cancellationToken = default);
 }

@@ -169,6 +169,50 @@ public sealed partial class InMemoryMessageStore([FromKeyedServices(ImClock.Key)
             return true;
         });
 
+    public Task<long> EraseInboxAsync(ulong uid, CancellationToken cancellationToken = default)
+    {
+        if (!_logs.TryGetValue((LogKind.Inbox, uid), out var log))
+        {
+            return Task.FromResult(0L);
+        }
+
+        long removed;
+        lock (log.Lock)
+        {
+            removed = log.Trim(static _ => true, 0, keepNewest: false, int.MaxValue);
+        }
+
+        lock (_unread)
+        {
+            _unread.Forget(uid);
+        }
+
+        return Task.FromResult(removed);
+    }
+
+    public Task<long> ReplaceSentAsync(ulong orig, Func<uint, byte[], byte[]?> replace, CancellationToken cancellationToken = default)
+    {
+        // A body is shared by the entries of one message; each is offered once.
+        var seen = new HashSet<long>();
+        long replaced = 0;
+        foreach (var log in _logs.Values)
+        {
+            lock (log.Lock)
+            {
+                foreach (var message in log.MessagesOf(orig))
+                {
+                    if (seen.Add(message.Id) && replace(message.Cmd, message.Body) is { } body)
+                    {
+                        message.Body = body;
+                        replaced++;
+                    }
+                }
+            }
+        }
+
+        return Task.FromResult(replaced);
+    }
+
     private static Task<T> Under<T>(MemoryLog log, Func<MemoryLog, T> read)
     {
         lock (log.Lock)

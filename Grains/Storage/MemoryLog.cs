@@ -138,6 +138,9 @@ internal sealed class MemoryLog
         return n;
     }
 
+    /// <summary>The messages of the kept entries <paramref name="orig"/> made.</summary>
+    public List<MemoryMessage> MessagesOf(ulong orig) => [.. _entries.Where(e => e.Orig == orig).Select(e => e.Message)];
+
     private bool Holds(ulong seq) => seq > _trimmed && seq <= Head;
 
     private int Index(ulong seq) => (int)(seq - _trimmed - 1);

@@ -150,6 +150,40 @@ public sealed class CliTests(EmbeddedServerFixture fixture)
     }
 
     [Fact]
+    public async Task Admin_export_and_erase_from_the_command_line()
+    {
+        ulong alice = Ids.Next(), bob = Ids.Next();
+        await using (var client = await Server.LoginAsync("tcp", alice))
+        {
+            Assert.Equal(0u, (await client.ChatAsync(bob, "to be exported")).Code);
+        }
+
+        var file = Path.Combine(Path.GetTempPath(), $"export-{alice}.json");
+        try
+        {
+            var exported = await CliProcess.RunAsync(Server, "admin", "export", alice.ToString(), "--out", file);
+            Assert.True(exported.ExitCode == 0, exported.ToString());
+            Assert.Contains("1 inbox entries", exported.Stdout);
+            using var document = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(file));
+            var entry = Assert.Single(document.RootElement.GetProperty("inbox").GetProperty("entries").EnumerateArray());
+            Assert.Equal("to be exported", entry.GetProperty("body").GetProperty("text").GetString());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        var unconfirmed = await CliProcess.RunAsync(Server, "admin", "erase", alice.ToString());
+        Assert.NotEqual(0, unconfirmed.ExitCode);
+        Assert.Contains("--yes", unconfirmed.Stderr);
+
+        var erased = await CliProcess.RunAsync(Server, "--json", "admin", "erase", alice.ToString(), "--yes");
+        Assert.True(erased.ExitCode == 0, erased.ToString());
+        var response = erased.Events[0].GetProperty("response");
+        Assert.Equal((1L, 1L), (response.GetProperty("inbox_entries").GetInt64(), response.GetProperty("tombstoned").GetInt64()));
+    }
+
+    [Fact]
     public async Task The_account_state_from_the_command_line()
     {
         ulong alice = Ids.Next(), bob = Ids.Next();

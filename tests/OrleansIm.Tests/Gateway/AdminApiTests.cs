@@ -22,6 +22,8 @@ public sealed class AdminApiTests(EmbeddedServerFixture fixture)
         { "POST", "/api/push/broadcast" },
         { "POST", "/api/push/users/5" },
         { "POST", "/api/users/5/kick" },
+        { "GET", "/api/users/5/export" },
+        { "POST", "/api/users/5/erase" },
         { "POST", "/api/rooms" },
         { "PUT", "/api/rooms/5/bans/6" },
         { "DELETE", "/api/rooms/5/bans/6" },

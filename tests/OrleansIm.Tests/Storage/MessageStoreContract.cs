@@ -280,4 +280,49 @@ public abstract class MessageStoreContract
         Assert.True(await store.ReplaceBodyAsync(LogKind.Group, gid, 1, Body("gone")));
         Assert.Equal("gone", Encoding.UTF8.GetString(Assert.Single(await store.ReadAsync(LogKind.Group, gid, 0, 10)).Body));
     }
+
+    [Fact]
+    public async Task Erasing_an_inbox_keeps_its_head_and_the_peer_s_copies()
+    {
+        var store = await CreateStoreAsync();
+        var (a, b) = (Ids.Next(), Ids.Next());
+        await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, a, 1, Body("a to b"), b, a, b));
+        await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, b, 2, Body("b to a"), a, b, a));
+        await store.AppendInboxAsync(new InboxAppend(Cmd.FriendAdd, b, 0, Body("only a's"), a));
+
+        Assert.Equal(3L, await store.EraseInboxAsync(a));
+        Assert.Empty(await store.ReadAsync(LogKind.Inbox, a, 0, 10));
+        Assert.Equal(3UL, await store.GetHeadAsync(LogKind.Inbox, a));
+        Assert.Equal(["a to b", "b to a"], (await store.ReadAsync(LogKind.Inbox, b, 0, 10)).Select(e => Encoding.UTF8.GetString(e.Body)));
+        Assert.Equal(0L, await store.EraseInboxAsync(a));
+        Assert.Equal(0L, await store.EraseInboxAsync(Ids.Next()));
+
+        var next = await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, b, 3, Body("again"), a, b, a));
+        Assert.Equal(4UL, next.ReceiverSeq);
+    }
+
+    [Fact]
+    public async Task Replacing_what_one_sender_made_changes_every_copy_and_nothing_else()
+    {
+        var store = await CreateStoreAsync();
+        var (a, b, gid) = (Ids.Next(), Ids.Next(), Ids.Next());
+        await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, a, 1, Body("a1"), b, a, b));
+        await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, b, 2, Body("b1"), a, b, a));
+        await store.AppendAsync(new LogAppend(LogKind.Group, gid, Cmd.GroupChat, a, 3, Body("a in group")));
+        await store.AppendInboxAsync(new InboxAppend(Cmd.FriendAdd, a, 0, Body("left alone"), b));
+
+        var offered = new List<uint>();
+        var replaced = await store.ReplaceSentAsync(a, (cmd, body) =>
+        {
+            offered.Add(cmd);
+            return cmd == Cmd.FriendAdd ? null : Body("gone:" + Encoding.UTF8.GetString(body));
+        });
+
+        Assert.Equal(2L, replaced);
+        Assert.Equal([Cmd.Chat, Cmd.FriendAdd, Cmd.GroupChat], offered.Order());
+        string Text(IReadOnlyList<OrleansIm.Grains.Interfaces.LogEntry> entries) => string.Join("|", entries.Select(e => Encoding.UTF8.GetString(e.Body)));
+        Assert.Equal("gone:a1|b1|left alone", Text(await store.ReadAsync(LogKind.Inbox, b, 0, 10)));
+        Assert.Equal("gone:a1|b1", Text(await store.ReadAsync(LogKind.Inbox, a, 0, 10)));
+        Assert.Equal("gone:a in group", Text(await store.ReadAsync(LogKind.Group, gid, 0, 10)));
+    }
 }
