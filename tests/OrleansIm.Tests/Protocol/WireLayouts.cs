@@ -23,7 +23,7 @@ public static class WireLayouts
         [Cmd.UnsubAck] = "1:u32 2:u32 3:str",
         [Cmd.Except] = "1:u32 2:str 3:u32 4:u64",
         [Cmd.Sync] = "1:u64 2:u64 3:cursor",
-        [Cmd.SyncAck] = "1:u64 2:u32 3:str 4:u64 5:u32",
+        [Cmd.SyncAck] = "1:u64 2:u32 3:str 4:u64 5:u32 6:bool",
         [Cmd.AllocSeq] = "1:u64 2:u32",
         [Cmd.AllocSeqAck] = "1:u64 2:u64 3:u32 4:u32 5:str",
         [Cmd.Kick] = CodeMsg,
