@@ -84,6 +84,44 @@ public sealed class ImClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Sends a request and returns once it is written, with the task of its reply (which fails with
+    /// <see cref="TimeoutException"/> after <paramref name="timeout"/>, or <see cref="IOException"/> if the connection
+    /// closes first). Requests sent one after another this way reach the server in that order.
+    /// </summary>
+    public async Task<Task<ReceivedFrame>> SendRequestAsync(uint cmd, IMessage? body, ulong serial, TimeSpan timeout)
+    {
+        var reply = new TaskCompletionSource<ReceivedFrame>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_pending.TryAdd(serial, (cmd + 1, reply)))
+        {
+            throw new InvalidOperationException($"serial {serial} is already waiting for a reply");
+        }
+
+        try
+        {
+            await SendAsync(cmd, body, serial);
+        }
+        catch
+        {
+            _pending.TryRemove(serial, out _);
+            throw;
+        }
+
+        return AwaitReplyAsync(serial, reply.Task, timeout);
+    }
+
+    private async Task<ReceivedFrame> AwaitReplyAsync(ulong serial, Task<ReceivedFrame> reply, TimeSpan timeout)
+    {
+        try
+        {
+            return await reply.WaitAsync(timeout);
+        }
+        finally
+        {
+            _pending.TryRemove(serial, out _);
+        }
+    }
+
     /// <summary>Logs in; on success <see cref="Uid"/> and <see cref="Sid"/> are set.</summary>
     public async Task<OnlineAck> LoginAsync(ulong uid, string token, ulong sid = 0, uint terminal = 0, TimeSpan? timeout = null)
     {
