@@ -21,7 +21,7 @@ public sealed partial class ChatClient
             Cmd.GroupBlAddNtc, Cmd.GroupBlDelNtc, Cmd.GroupMgrAddNtc, Cmd.GroupMgrDelNtc, Cmd.GroupInfoNtc, Cmd.GroupRecallNtc,
         ];
 
-        private readonly Lock _lock = new();
+        private readonly object _lock = new();
         private readonly Track _inbox = new();
         private readonly Dictionary<ulong, Track> _groups = [];
         private int _syncing;

@@ -24,7 +24,7 @@ public sealed partial class ChatClient : IAsyncDisposable
     private readonly Channel<ChatEvent> _events = Channel.CreateUnbounded<ChatEvent>(new UnboundedChannelOptions { SingleReader = false });
     private readonly Channel<Pending> _outgoing = Channel.CreateUnbounded<Pending>();
     private readonly SortedDictionary<long, Pending> _inFlight = [];
-    private readonly Lock _lock = new();
+    private readonly object _lock = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _firstLogin = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Sequencer _sequencer;

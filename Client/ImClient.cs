@@ -10,7 +10,7 @@ namespace OrleansIm.Client;
 
 /// <summary>
 /// A client of the OrleansIm protocol over raw TCP or WebSocket. Replies are matched to requests by serial;
-/// every other frame (pushes, notices, KICK) is read in order with <see cref="ReceiveAsync"/>.
+/// every other frame (pushes, notices, KICK) is read in order with <see cref="ReceiveAsync(TimeSpan?)"/>.
 /// </summary>
 public sealed class ImClient : IAsyncDisposable
 {

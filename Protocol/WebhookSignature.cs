@@ -20,7 +20,7 @@ public static class WebhookSignature
         var signed = new byte[prefix.Length + body.Length];
         prefix.CopyTo(signed, 0);
         body.CopyTo(signed.AsSpan(prefix.Length));
-        return "v1=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), signed));
+        return "v1=" + Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), signed)).ToLowerInvariant();
     }
 
     /// <summary>
