@@ -96,7 +96,7 @@ public abstract class AccountExportEraseSuite
         {
             var request = new Sync { Uid = bob, Seq = 0 };
             request.Groups.Add(new GroupCursor { Gid = g1, Seq = 0 });
-            var frames = await SyncFramesAsync(fresh, request);
+            var (_, frames) = await fresh.SyncAsync(request);
             var fromAlice = frames.Where(f => f.Type == Cmd.Chat).Select(f => f.As(Chat.Parser)).Where(m => m.Orig == alice).ToList();
             Assert.Equal(3, fromAlice.Count);
             Assert.All(fromAlice, m => Assert.True(m.Recalled && m.Text.Length == 0));
@@ -209,23 +209,6 @@ public abstract class AccountExportEraseSuite
     }
 
     private static List<ulong> IdList(JsonElement parent, string name) => [.. parent.GetProperty(name).EnumerateArray().Select(e => e.GetUInt64())];
-
-    private static async Task<List<ReceivedFrame>> SyncFramesAsync(ImClient client, Sync request)
-    {
-        var serial = Ids.Next();
-        await client.SendAsync(Cmd.Sync, request, serial);
-        var frames = new List<ReceivedFrame>();
-        while (true)
-        {
-            var frame = await client.ReceiveAsync();
-            if (frame.Type == Cmd.SyncAck && frame.Header.Serial == serial)
-            {
-                return frames;
-            }
-
-            frames.Add(frame);
-        }
-    }
 }
 
 public sealed class EmbeddedAccountExportEraseTests : AccountExportEraseSuite

@@ -25,6 +25,12 @@ public static class ChatExtensions
             request.Seq = s;
         }
 
+        return await client.SyncAsync(request, timeout);
+    }
+
+    /// <summary>Sends this SYNC (group cursors and all) and collects every replayed frame up to its SYNC-ACK.</summary>
+    public static async Task<(SyncAck Ack, List<ReceivedFrame> Frames)> SyncAsync(this ImClient client, Sync request, TimeSpan? timeout = null)
+    {
         var serial = Ids.Next();
         await client.SendAsync(Cmd.Sync, request, serial);
         var frames = new List<ReceivedFrame>();

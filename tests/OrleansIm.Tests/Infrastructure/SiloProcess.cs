@@ -37,4 +37,13 @@ public static class SiloProcess
 
         return (process.ExitCode, await stdout, await stderr);
     }
+
+    /// <summary>Starts a silo with these settings and checks that it refuses to start: exit code 3 and one line on stderr containing <paramref name="said"/>.</summary>
+    public static async Task AssertRefusedAsync(IDictionary<string, string> environment, string said)
+    {
+        var (exitCode, _, stderr) = await RunAsync(environment);
+        Assert.Equal(3, exitCode);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(said, line);
+    }
 }

@@ -190,10 +190,7 @@ public sealed partial class ModerationTests(ModerationFixture fixture) : IClassF
             ["Moderation__Secret"] = ModerationService.Secret,
             [key] = value,
         };
-        var (exitCode, _, stderr) = await SiloProcess.RunAsync(environment);
-        Assert.Equal(3, exitCode);
-        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains(said, line);
+        await SiloProcess.AssertRefusedAsync(environment, said);
     }
 
     /// <summary>The group messages a fresh connection of <paramref name="uid"/> is replayed by SYNC.</summary>
