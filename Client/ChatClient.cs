@@ -63,7 +63,10 @@ public sealed partial class ChatClient : IAsyncDisposable
     /// <summary>The highest inbox seq delivered without gaps.</summary>
     public ulong InboxSeq => _sequencer.InboxSeq;
 
-    /// <summary>Connects and logs in; throws <see cref="ImException"/> if the first login is refused (a bad token).</summary>
+    /// <summary>
+    /// Connects and logs in. Waits (reconnecting with backoff) until the first login succeeds, so bound it with
+    /// <paramref name="cancellationToken"/>; throws <see cref="ImException"/> if the first login is refused (a bad token).
+    /// </summary>
     public static async Task<ChatClient> ConnectAsync(ChatClientOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -97,8 +100,27 @@ public sealed partial class ChatClient : IAsyncDisposable
         return await SyncOnAsync(connection, cancellationToken);
     }
 
+    /// <summary>Logs out (OFFLINE, so the user's presence changes at once) and closes; pending requests fail.</summary>
     public async ValueTask DisposeAsync()
     {
+        ImClient? connection;
+        lock (_lock)
+        {
+            connection = _connection;
+        }
+
+        if (connection is not null && !_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await connection.RequestAsync(Cmd.Offline, null, (ulong)Interlocked.Increment(ref _localSerial), TimeSpan.FromSeconds(2));
+            }
+            catch (Exception ex) when (ex is IOException or TimeoutException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+            {
+                // Closing anyway.
+            }
+        }
+
         _stop.Cancel();
         try
         {

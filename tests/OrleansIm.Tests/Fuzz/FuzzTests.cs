@@ -14,6 +14,7 @@ namespace OrleansIm.Tests.Fuzz;
 /// Fuzzing of the frame reader and of every body parser behind a running gateway, over TCP and WebSocket. The case
 /// count and seed come from IM_FUZZ_CASES and IM_FUZZ_SEED (scripts/fuzz.sh runs a longer pass).
 /// </summary>
+[Collection(SerialTimingCollection.Name)]
 public sealed class FuzzTests(ITestOutputHelper log)
 {
     private static int Cases => int.TryParse(Environment.GetEnvironmentVariable("IM_FUZZ_CASES"), out var n) ? n : 100_000;

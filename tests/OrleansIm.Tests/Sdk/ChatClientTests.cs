@@ -122,6 +122,28 @@ public sealed class ChatClientTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task Connecting_to_nothing_waits_until_cancelled_and_disposing_logs_out()
+    {
+        await using var server = await ImServer.StartAsync();
+        var nowhere = Options(server, Ids.Next(), ChatTransport.Tcp, FreePorts.Take(1)[0]);
+        using (var patience = new CancellationTokenSource(TimeSpan.FromSeconds(2)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ChatClient.ConnectAsync(nowhere, patience.Token));
+        }
+
+        ulong aliceUid = Ids.Next(), bobUid = Ids.Next();
+        await using var bob = await ChatClient.ConnectAsync(Options(server, bobUid, ChatTransport.Tcp));
+        var alice = await ChatClient.ConnectAsync(Options(server, aliceUid, ChatTransport.WebSocket));
+        await alice.AddFriendAsync(bobUid);
+        await bob.AddFriendAsync(aliceUid);
+        Assert.True(Assert.Single(await bob.GetPresenceAsync([aliceUid])).Online);
+        await alice.DisposeAsync();
+        Assert.Equal(ConnectionState.Closed, alice.State);
+        Assert.False(Assert.Single(await bob.GetPresenceAsync([aliceUid])).Online);
+        Assert.Equal(0u, (await Assert.ThrowsAsync<ImException>(() => alice.SendChatAsync(bobUid, "after"))).Code);
+    }
+
+    [Fact]
     public async Task A_cut_connection_with_requests_pending_loses_and_repeats_nothing()
     {
         await using var server = await ImServer.StartAsync(new Dictionary<string, string?> { ["Gateway:RequestsPerSecond"] = "100000", ["Gateway:RequestBurst"] = "100000" });
