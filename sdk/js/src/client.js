@@ -60,6 +60,7 @@ export class ImClient extends Emitter {
     this.session.on("frame", frame => this.#frame(frame));
     this.session.on("error", error => this.emit("error", error));
     this.session.on("disconnected", detail => this.emit("disconnected", detail));
+    this.session.on("resent", detail => this.emit("resent", detail));
   }
 
   get state() { return this.session.state; }

@@ -242,6 +242,7 @@ export class Session extends Emitter {
 
     if (socket !== this.socket) return;
     for (const entry of this.outbox.keys()) socket.send(entry.frame);
+    if (this.outbox.size > 0) this.emit("resent", { count: this.outbox.size });
     this.flushed = true;
     this.emit("online", ack);
   }
