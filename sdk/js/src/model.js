@@ -57,7 +57,8 @@ export class ChatModel extends Emitter {
   /** The highest inbox seq held without a gap. */
   get inboxSeq() { return this.client.inboxSeq; }
 
-  start() { this.client.connect().catch(() => {}); }
+  /** Connects; resolves once logged in and caught up (a refused login is reported as a problem and resolves too). */
+  start() { return this.client.connect().then(() => undefined, error => this.problem(error)); }
 
   async stop() { await this.client.close(); }
 

@@ -14,12 +14,12 @@ function model(uid) {
   return m;
 }
 
-test("two models: friends, a conversation with unread count and receipts, a group, a room", async () => {
+test("two models: friends, a conversation with unread count and receipts, a group, a room", async t => {
   const a = newUid(), b = newUid();
   const A = model(a), B = model(b);
-  A.start();
-  B.start();
-  await until(() => A.state === "online" && B.state === "online", "both online");
+  t.after(() => Promise.all([A.stop(), B.stop()]));
+  // Started: logged in, subscribed to the notices and caught up.
+  await Promise.all([A.start(), B.start()]);
 
   await A.addFriend(b, "bee");
   await until(() => B.contacts.requestsIn.has(a), "the request at b");
@@ -48,5 +48,4 @@ test("two models: friends, a conversation with unread count and receipts, a grou
 
   assert.deepEqual(A.problems, []);
   assert.deepEqual(B.problems, []);
-  await Promise.all([A.stop(), B.stop()]);
 });

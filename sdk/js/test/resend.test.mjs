@@ -5,10 +5,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { PROXY_URL, control, newClient, newUid, until } from "./helpers.mjs";
 
-test("requests pending across a cut connection are resent and answered; the receiver sees each once, in order", { skip: !PROXY_URL && "IM_PROXY_URL is not set" }, async () => {
+test("requests pending across a cut connection are resent and answered; the receiver sees each once, in order", { skip: !PROXY_URL && "IM_PROXY_URL is not set" }, async t => {
   const sender = newUid(), receiver = newUid();
   const S = newClient(sender, { base: PROXY_URL });
   const R = newClient(receiver);
+  t.after(() => Promise.all([S.close(), R.close()]));
   await Promise.all([S.connect(), R.connect()]);
   const { gid } = await S.createGroup({ name: "cut" });
   await S.inviteToGroup(gid, receiver);
@@ -48,5 +49,4 @@ test("requests pending across a cut connection are resent and answered; the rece
   // The sender's own stream holds each of its messages once too.
   await until(() => own.length >= 31, `the sender's own copies (${own.length})`);
   assert.deepEqual(own.map(e => e.body.text), Array.from({ length: 31 }, (_, i) => `m${i}`));
-  await Promise.all([S.close(), R.close()]);
 });

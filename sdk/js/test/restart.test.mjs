@@ -7,11 +7,12 @@ import { CONTROL_URL, control, newClient, newUid, until } from "./helpers.mjs";
 
 const COUNT = 60;
 
-test("a server restart mid-stream loses, repeats and reorders nothing", { skip: !process.env.IM_RESTART && "IM_RESTART is not set" }, async () => {
+test("a server restart mid-stream loses, repeats and reorders nothing", { skip: !process.env.IM_RESTART && "IM_RESTART is not set" }, async t => {
   assert.ok(CONTROL_URL);
   const sender = newUid(), receiver = newUid();
   const S = newClient(sender, { orderedTimeoutMs: 60000 });
   const R = newClient(receiver);
+  t.after(() => Promise.all([S.close(), R.close()]));
   await Promise.all([S.connect(), R.connect()]);
   const { gid } = await S.createGroup({ name: "restart" });
   await S.inviteToGroup(gid, receiver);
@@ -21,7 +22,9 @@ test("a server restart mid-stream loses, repeats and reorders nothing", { skip: 
   R.on("chat", e => { if (e.body.orig === sender) chats.push(e); });
   R.on("groupChat", e => { if (e.gid === gid) groupChats.push(e); });
   let syncs = 0;
+  let logins = 0;
   R.on("synced", () => syncs++);
+  R.on("online", () => logins++);
 
   const sends = [];
   let restarting;
@@ -43,6 +46,5 @@ test("a server restart mid-stream loses, repeats and reorders nothing", { skip: 
     for (let i = 1; i < list.length; i++) assert.ok(list[i].seq > list[i - 1].seq, "seqs only grow");
   }
 
-  assert.ok(syncs >= 2, "the receiver synced again after logging in to the new server");
-  await Promise.all([S.close(), R.close()]);
+  assert.ok(logins >= 1 && syncs >= 1, `the receiver logged in to the new server (${logins}) and synced (${syncs})`);
 });

@@ -22,7 +22,7 @@ public sealed class JsSdkTests
             ["up"] = () => { proxy.Up(); return Task.CompletedTask; },
         });
 
-        var output = await SdkPackage.NodeAsync(["--test", "test/calls.test.mjs", "test/resend.test.mjs", "test/model.test.mjs"], new Dictionary<string, string>
+        var output = await SdkPackage.NodeAsync(["--test", "--test-force-exit", "test/calls.test.mjs", "test/resend.test.mjs", "test/model.test.mjs"], new Dictionary<string, string>
         {
             ["IM_HTTP_URL"] = server.HttpUri.ToString(),
             ["IM_PROXY_URL"] = $"http://127.0.0.1:{proxy.Port}/",
@@ -56,7 +56,7 @@ public sealed class JsSdkTests
                 },
             });
 
-            var output = await SdkPackage.NodeAsync(["--test", "test/restart.test.mjs"], new Dictionary<string, string>
+            var output = await SdkPackage.NodeAsync(["--test", "--test-force-exit", "test/restart.test.mjs"], new Dictionary<string, string>
             {
                 ["IM_HTTP_URL"] = server.HttpUri.ToString(),
                 ["IM_CONTROL_URL"] = control.Url,

@@ -5,10 +5,10 @@ namespace OrleansIm.Tests.JsSdk;
 /// <summary>The SDK's folder (sdk/js), with its dev dependencies installed once per test run from package-lock.json.</summary>
 public static class SdkPackage
 {
+    public static string Folder { get; } = Path.Combine(RepositoryRoot.Path, "sdk", "js");
+
     private static readonly Lazy<Task<NodeProcess.Result>> Install = new(() => NodeProcess.RunAsync(
         "npm", ["ci", "--no-audit", "--no-fund", "--prefer-offline"], Folder, timeout: TimeSpan.FromMinutes(3)));
-
-    public static string Folder { get; } = Path.Combine(RepositoryRoot.Path, "sdk", "js");
 
     public static async Task EnsureInstalledAsync()
     {
