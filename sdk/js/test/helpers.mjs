@@ -4,8 +4,8 @@ import WebSocket from "ws";
 import { ImClient } from "../src/index.js";
 
 export const HTTP_URL = required("IM_HTTP_URL");
-export const PROXY_URL = process.env.IM_PROXY_URL;
-export const CONTROL_URL = process.env.IM_CONTROL_URL;
+export const PROXY_URL = process.env.IM_PROXY_URL?.replace(/\/$/, "");
+export const CONTROL_URL = process.env.IM_CONTROL_URL?.replace(/\/?$/, "/");
 
 function required(name) {
   const value = process.env[name];

