@@ -7,15 +7,15 @@ using OrleansIm.Protocol.Messages;
 namespace OrleansIm.WebCodecGen;
 
 /// <summary>
-/// Writes the web client's protocol module from the compiled <c>Protocol/im.proto</c> (its protoc-generated
+/// Writes the client SDK's protocol module (used by the web client too) from the compiled <c>Protocol/im.proto</c> (its protoc-generated
 /// descriptor), the command table and the result codes: every message with its fields (number, name, type, rule),
-/// every command with its body and its reply, and every code with its text. The browser's codec
-/// (<c>wwwroot/js/codec.js</c>) encodes and decodes from these tables.
+/// every command with its body and its reply, and every code with its text. The SDK's codec
+/// (<c>sdk/js/src/codec.js</c>, served to the web page under <c>/sdk/</c>) encodes and decodes from these tables.
 /// </summary>
 public static class WebCodecWriter
 {
     /// <summary>Where the module lives, relative to the repository root.</summary>
-    public const string RelativePath = "Gateway/wwwroot/js/protocol.g.js";
+    public const string RelativePath = "sdk/js/src/protocol.g.js";
 
     private static readonly uint[] Codes =
     [
@@ -23,6 +23,7 @@ public static class WebCodecWriter
         ResultCode.FrameTooLong, ResultCode.RateLimited, ResultCode.LoginFailed, ResultCode.BadBody, ResultCode.InvalidParameter,
         ResultCode.SessionConflict, ResultCode.InvalidHeader, ResultCode.Blacklisted, ResultCode.NotFound,
         ResultCode.AlreadyExists, ResultCode.NotMember, ResultCode.Gagged, ResultCode.CapacityReached, ResultCode.Banned,
+        ResultCode.TooLate, ResultCode.ModerationRejected, ResultCode.ModerationUnavailable,
     ];
 
     public static string Write()

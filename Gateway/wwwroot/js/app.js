@@ -1,6 +1,6 @@
-// The page: login, then tabs for chats, contacts, groups, rooms and notices, drawn from ChatModel on every
-// change. Every refusal is shown with its protocol code; nothing fails silently.
-import { ChatModel } from "./model-spaces.js";
+// The page: login, then tabs for chats, contacts, groups, rooms and notices, drawn from the SDK's ChatModel (served
+// at /sdk/ from sdk/js/src) on every change. Every refusal is shown with its protocol code; nothing fails silently.
+import { ChatModel } from "/sdk/index.js";
 import { act, h, render, showError, showTab } from "./view.js";
 import { renderContacts, renderConversation, renderConversations } from "./view-chats.js";
 import { renderGroup, renderGroups, renderRoom, renderRooms } from "./view-spaces.js";
@@ -27,9 +27,15 @@ async function login(uid, token) {
 }
 
 function begin(uid, token, sid) {
-  model = new ChatModel({ url: socketUrl(), uid, token, sid });
-  model.addEventListener("change", draw);
-  model.addEventListener("problem", e => showError(e.detail));
+  model = new ChatModel({
+    url: socketUrl(), uid, token, sid, app: "web", version: "1",
+    // Only the rooms of this tab are remembered, for a reload; nothing of the account is kept in the browser.
+    storage: sessionStorage,
+    isVisible: () => !document.hidden,
+  });
+  model.on("change", draw);
+  model.on("problem", showError);
+  model.on("online", ack => sessionStorage.setItem("orleansim.sid", String(ack.sid)));
   $("login").hidden = true;
   $("app").hidden = false;
   $("logout").hidden = false;
@@ -62,7 +68,7 @@ const STATE_TEXT = {
 
 function draw() {
   if (!model) return;
-  const { state } = model.session;
+  const { state } = model;
   const detail = state === "reconnecting" || state === "refused" || state === "kicked" ? model.lastStateDetail : "";
   $("status").textContent = `${STATE_TEXT[state] ?? state}${detail ? ": " + detail : ""}`;
   $("status").dataset.state = state;

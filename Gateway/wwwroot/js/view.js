@@ -1,7 +1,6 @@
 // Small DOM helpers shared by the views, and the readable text of every refusal. Text from users is only ever
 // set as text, never parsed as HTML.
-import { Refusal } from "./session.js";
-import { codeText } from "./codec.js";
+import { ImError, codeText } from "/sdk/index.js";
 
 /** Creates an element: attributes (on* become listeners, false/undefined are left out), then children. */
 export function h(tag, attributes = {}, ...children) {
@@ -74,11 +73,11 @@ const MEANING = {
 
 /** One readable line for an error: the request, what the code means, and the code. */
 export function explain(error) {
-  if (error instanceof Refusal && typeof error.code === "number") {
+  if (error instanceof ImError && error.refused) {
     return `${error.command} refused: ${MEANING[error.code] ?? codeText(error.code)} (${error.code})`;
   }
 
-  if (error instanceof Refusal) return `${error.command}: ${error.message.replace(/^[^:]*: /, "")}`;
+  if (error instanceof ImError) return `${error.command}: ${error.message.replace(/^[^:]*: /, "")}`;
   return error?.message ?? String(error);
 }
 

@@ -181,13 +181,13 @@ public sealed class WebCodecTests
         return bytes;
     }
 
-    /// <summary>Copies the page's codec next to the check script in a temporary ES-module folder and runs node.</summary>
+    /// <summary>Copies the SDK's codec (which the page loads) next to the check script in a temporary ES-module folder and runs node.</summary>
     private static async Task<List<JsonElement>> RunNodeAsync(IEnumerable<string> lines)
     {
         var work = Directory.CreateTempSubdirectory("im-codec-");
         try
         {
-            var js = Path.Combine(RepositoryRoot.Path, "Gateway", "wwwroot", "js");
+            var js = Path.Combine(RepositoryRoot.Path, "sdk", "js", "src");
             File.Copy(Path.Combine(js, "codec.js"), Path.Combine(work.FullName, "codec.js"));
             File.Copy(Path.Combine(js, "protocol.g.js"), Path.Combine(work.FullName, "protocol.g.js"));
             File.Copy(Path.Combine(RepositoryRoot.Path, "tests", "OrleansIm.Tests", "Web", "codec-check.mjs"), Path.Combine(work.FullName, "check.mjs"));

@@ -1,6 +1,6 @@
-// The wire codec of the web client: the 36-byte big-endian frame header and proto2 bodies, driven by the
-// generated tables in protocol.g.js. 64-bit fields decode to a Number when it is exact (every id and seq this
-// server hands out), otherwise to a BigInt; both are accepted when encoding.
+// The wire codec: the 36-byte big-endian frame header and proto2 bodies, driven by the generated tables in
+// protocol.g.js. 64-bit fields decode to a Number when it is exact (every id and seq this server hands out),
+// otherwise to a BigInt; both are accepted when encoding. It has no dependencies and runs in browsers and Node.
 import { HEADER_LENGTH, CHECKSUM, MESSAGES, COMMANDS, CODES } from "./protocol.g.js";
 
 export { HEADER_LENGTH, COMMANDS, CODES };

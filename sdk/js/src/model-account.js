@@ -14,7 +14,7 @@ Object.assign(ChatModel.prototype, {
     const c = { friends: new Set(), requestsIn: new Set(), requestsOut: new Set(), blacklist: new Set(), gagged: new Set(), marks: {} };
     let version = 0;
     for (let offset = 0; ; ) {
-      const ack = await this.session.request("CONTACTS", { uid: this.uid, offset, num: 200 });
+      const ack = await this.client.contacts({ offset, num: 200 });
       version = ack.version ?? 0;
       for (const contact of ack.contacts ?? []) put(c, contact);
       offset += (ack.contacts ?? []).length;
@@ -54,7 +54,6 @@ Object.assign(ChatModel.prototype, {
         this.receipt(body.peer, RECEIPT_STATUS[body.kind], body.seq);
         return true;
       case "RECALL-NTC": {
-        if (!this.noteInboxSeq(frame.serial)) return true;
         const mine = body.orig === this.uid;
         const seq = mine ? body.origSeq : body.destSeq;
         const message = [...this.conversation(mine ? body.dest : body.orig).messages.values()].find(m => m.seq === seq);
@@ -82,30 +81,30 @@ Object.assign(ChatModel.prototype, {
   },
 
   async addFriend(uid, mark = "") {
-    await this.session.request("FRIEND-ADD", { orig: this.uid, dest: uid, mark });
+    await this.client.addFriend(uid, mark);
     await this.loadContacts();
   },
 
   async removeFriend(uid) {
-    await this.session.request("FRIEND-DEL", { orig: this.uid, dest: uid });
+    await this.client.removeFriend(uid);
     await this.loadContacts();
   },
 
   async setFlag(kind, uid, on) {
-    const command = { blacklist: on ? "BLACKLIST-ADD" : "BLACKLIST-DEL", gagged: on ? "GAG-ADD" : "GAG-DEL" }[kind];
-    await this.session.request(command, { orig: this.uid, dest: uid });
+    const method = { blacklist: on ? "blacklist" : "unblacklist", gagged: on ? "gag" : "ungag" }[kind];
+    await this.client[method](uid);
     await this.loadContacts();
   },
 
   async setMark(uid, mark) {
-    if (mark) await this.session.request("MARK-ADD", { orig: this.uid, dest: uid, mark });
-    else await this.session.request("MARK-DEL", { orig: this.uid, dest: uid });
+    if (mark) await this.client.setMark(uid, mark);
+    else await this.client.removeMark(uid);
     await this.loadContacts();
   },
 
   /** Takes back one of this user's messages (the server allows it for a couple of minutes). */
   async recall(peer, seq) {
-    await this.session.request("RECALL", { orig: this.uid, dest: peer, seq });
+    await this.client.recall(peer, seq);
     const message = [...this.conversation(peer).messages.values()].find(m => m.seq === seq);
     if (message) recalled(message);
     this.changed();

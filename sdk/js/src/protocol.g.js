@@ -303,4 +303,7 @@ export const CODES = {
   20018: "gagged",
   20019: "capacity reached",
   20020: "banned",
+  20021: "too late",
+  20022: "rejected by moderation",
+  20023: "moderation unavailable",
 };

@@ -3,7 +3,6 @@
 // count, chat, broadcasts and kicks.
 import { ChatModel } from "./model-account.js";
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 const GROUP_NOTICES = {
@@ -19,20 +18,20 @@ const GROUP_NOTICES = {
 };
 
 const MEMBER_ACTIONS = {
-  kick: "GROUP-KICK",
-  ban: "GROUP-BL-ADD",
-  unban: "GROUP-BL-DEL",
-  gag: "GROUP-GAG-ADD",
-  ungag: "GROUP-GAG-DEL",
-  appoint: "GROUP-MGR-ADD",
-  dismiss: "GROUP-MGR-DEL",
+  kick: "kickFromGroup",
+  ban: "banFromGroup",
+  unban: "unbanFromGroup",
+  gag: "gagInGroup",
+  ungag: "ungagInGroup",
+  appoint: "addGroupManager",
+  dismiss: "removeGroupManager",
 };
 
 Object.assign(ChatModel.prototype, {
   group(gid) {
     let g = this.groups.get(gid);
     if (!g) {
-      g = { gid, name: "", entries: new Map(), cursor: 0, unread: 0, readSeq: 0, typingUntil: 0, members: [], role: "", gone: false };
+      g = { gid, name: "", entries: new Map(), unread: 0, readSeq: 0, typingUntil: 0, members: [], role: "", gone: false };
       this.groups.set(gid, g);
     }
 
@@ -47,7 +46,6 @@ Object.assign(ChatModel.prototype, {
     if (unknown) this.loadGroupInfo(body.gid).catch(() => {});
     const seq = frame.serial;
     if (seq && g.entries.has(`s${seq}`)) return;
-    if (seq) g.cursor = Math.max(g.cursor, seq);
     let entry;
     if (frame.name === "GROUP-CHAT") {
       entry = { kind: "chat", seq, from: body.uid, text: body.recalled ? "" : body.text, time: body.time, recalled: body.recalled === true };
@@ -87,8 +85,8 @@ Object.assign(ChatModel.prototype, {
     }
 
     g.entries.set(seq ? `s${seq}` : `n${g.entries.size}`, entry);
-    if (entry.kind === "chat" && entry.from !== this.uid && !this.syncing && seq > g.readSeq) {
-      if (this.activeGroup === g.gid && !document.hidden) this.markGroupRead(g.gid).catch(error => this.problem(error));
+    if (entry.kind === "chat" && entry.from !== this.uid && !frame.replayed && seq > g.readSeq) {
+      if (this.activeGroup === g.gid && this.isVisible()) this.markGroupRead(g.gid).catch(error => this.problem(error));
       else g.unread++;
     }
 
@@ -97,7 +95,7 @@ Object.assign(ChatModel.prototype, {
   },
 
   async createGroup(name) {
-    const ack = await this.session.request("GROUP-CREAT", { uid: this.uid, gid: 0, name, desc: "" });
+    const ack = await this.client.createGroup({ name, desc: "" });
     const g = this.group(ack.gid);
     g.name = name;
     g.role = "owner";
@@ -107,14 +105,14 @@ Object.assign(ChatModel.prototype, {
   },
 
   async joinGroup(gid) {
-    await this.session.request("GROUP-JOIN", { uid: this.uid, gid });
+    await this.client.joinGroup(gid);
     this.group(gid).left = false;
     await this.loadGroupInfo(gid);
   },
 
   /** The group's name and this user's role, from the server (so a joiner sees the name, not a number). */
   async loadGroupInfo(gid) {
-    const info = await this.session.request("GROUP-INFO", { gid });
+    const info = await this.client.groupInfo(gid);
     const g = this.group(gid);
     g.name = info.name ?? g.name;
     g.desc = info.desc ?? "";
@@ -123,7 +121,7 @@ Object.assign(ChatModel.prototype, {
   },
 
   async renameGroup(gid, name) {
-    await this.session.request("GROUP-SET-INFO", { uid: this.uid, gid, name });
+    await this.client.setGroupInfo(gid, { name });
     this.group(gid).name = name;
     this.changed();
   },
@@ -136,13 +134,13 @@ Object.assign(ChatModel.prototype, {
     for (const e of g.entries.values()) newest = Math.max(newest, e.seq ?? 0);
     if (newest <= g.readSeq) return;
     g.readSeq = newest;
-    const ack = await this.session.request("READ", { uid: this.uid, kind: 2, id: gid, seq: newest });
+    const ack = await this.client.read(2, gid, newest);
     g.unread = ack.unread ?? 0;
     this.changed();
   },
 
   async recallGroupMessage(gid, seq) {
-    await this.session.request("GROUP-RECALL", { uid: this.uid, gid, seq });
+    await this.client.recallGroupMessage(gid, seq);
   },
 
   typingInGroup(gid) {
@@ -150,39 +148,38 @@ Object.assign(ChatModel.prototype, {
     const key = `g${gid}`;
     if (now - (this.typingSent.get(key) ?? 0) < 2000) return;
     this.typingSent.set(key, now);
-    this.session.request("GROUP-TYPING", { uid: this.uid, gid }).catch(() => {});
+    this.client.groupTyping(gid).catch(() => {});
   },
 
   async quitGroup(gid) {
-    await this.session.request("GROUP-QUIT", { uid: this.uid, gid });
+    await this.client.quitGroup(gid);
     this.group(gid).left = true;
     this.changed();
   },
 
   async dismissGroup(gid) {
-    await this.session.request("GROUP-DIMISS", { uid: this.uid, gid });
+    await this.client.dismissGroup(gid);
     this.group(gid).gone = true;
     this.save();
     this.changed();
   },
 
   async invite(gid, to) {
-    await this.session.request("GROUP-INVITE", { uid: this.uid, gid, to });
+    await this.client.inviteToGroup(gid, to);
   },
 
   async sendGroupChat(gid, text) {
     const g = this.group(gid);
-    const serial = await this.takeSerial();
+    const serial = await this.client.takeSerial();
     const entry = { kind: "chat", from: this.uid, text, time: Date.now(), status: "sending" };
     g.entries.set(`p${serial}`, entry);
     this.changed();
     try {
-      const ack = await this.session.request("GROUP-CHAT", { uid: this.uid, gid, level: 1, time: entry.time, text }, { serial });
+      const ack = await this.client.groupChat(gid, text, { time: entry.time, serial });
       g.entries.delete(`p${serial}`);
       entry.seq = ack.seq;
       entry.status = "sent";
       if (!g.entries.has(`s${ack.seq}`)) g.entries.set(`s${ack.seq}`, entry);
-      g.cursor = Math.max(g.cursor, ack.seq ?? 0);
     } catch (error) {
       entry.status = "failed";
       entry.error = error.message;
@@ -193,16 +190,16 @@ Object.assign(ChatModel.prototype, {
   },
 
   async loadMembers(gid) {
-    const ack = await this.session.request("GROUP-USR-LIST", { gid, num: 0 });
+    const { members } = await this.client.groupMembers(gid);
     const g = this.group(gid);
-    g.members = JSON.parse(ack.list);
+    g.members = members;
     g.role = g.members.find(m => m.uid === this.uid)?.role ?? "";
     this.changed();
     return g.members;
   },
 
   async memberAction(gid, action, uid) {
-    await this.session.request(MEMBER_ACTIONS[action], { uid, gid });
+    await this.client[MEMBER_ACTIONS[action]](gid, uid);
     await this.loadMembers(gid);
   },
 
@@ -274,7 +271,7 @@ Object.assign(ChatModel.prototype, {
   },
 
   async createRoom(name) {
-    const ack = await this.session.request("ROOM-CREAT", { uid: this.uid, rid: 0, name, desc: "" });
+    const ack = await this.client.createRoom({ name, desc: "" });
     this.room(ack.rid).name = name;
     await this.joinRoom(ack.rid);
     return ack.rid;
@@ -283,7 +280,7 @@ Object.assign(ChatModel.prototype, {
   async joinRoom(rid, { quiet = false } = {}) {
     const r = this.room(rid);
     try {
-      const ack = await this.session.request("ROOM-JOIN", { uid: this.uid, rid });
+      const ack = await this.client.joinRoom(rid);
       r.bucket = ack.gid;
       r.joined = true;
       if (!quiet) this.roomEntry(r, "notice", `You joined (bucket ${ack.gid})`);
@@ -299,13 +296,13 @@ Object.assign(ChatModel.prototype, {
   },
 
   async countRoom(rid) {
-    const ack = await this.session.request("ROOM-USR-NUM", { rid, num: 0 });
+    const ack = await this.client.roomCount(rid);
     this.room(rid).count = ack.num;
     this.changed();
   },
 
   async quitRoom(rid) {
-    await this.session.request("ROOM-QUIT", { uid: this.uid, rid });
+    await this.client.quitRoom(rid);
     this.rooms.delete(rid);
     if (this.activeRoom === rid) this.activeRoom = undefined;
     this.save();
@@ -313,22 +310,22 @@ Object.assign(ChatModel.prototype, {
   },
 
   async dismissRoom(rid) {
-    await this.session.request("ROOM-DISMISS", { uid: this.uid, rid });
+    await this.client.dismissRoom(rid);
   },
 
   async sendRoomChat(rid, text) {
     const r = this.room(rid);
-    await this.session.request("ROOM-CHAT", { uid: this.uid, rid, gid: r.bucket, level: 1, time: Date.now(), text });
+    await this.client.roomChat(rid, text);
     this.roomEntry(r, "chat", text, this.uid);
     this.changed();
   },
 
   async broadcastRoom(rid, text, expire = 60) {
-    await this.session.request("ROOM-BC", { rid, level: 1, time: Date.now(), expire, data: encoder.encode(text) });
+    await this.client.broadcastToRoom(rid, text, { expire });
   },
 
   async kickFromRoom(rid, uid) {
-    await this.session.request("ROOM-KICK", { uid, rid });
+    await this.client.kickFromRoom(rid, uid);
     this.roomEntry(this.room(rid), "notice", `You removed ${this.displayName(uid)}`);
     this.changed();
   },
