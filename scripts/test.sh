@@ -3,7 +3,8 @@
 # Needs the .NET 10 SDK. The PostgreSQL tests start their own throwaway server from Debian's postgresql-15
 # binaries, the browser tests drive Debian's chromium, and the web codec test runs node: each is installed with
 # apt-get if missing. Extra arguments go to `dotnet test` (e.g. --filter X). Results (trx files, screenshots of
-# the browser tests) are left in TestResults/.
+# the browser tests) are left in TestResults/. The SDK tests pack the .NET packages and the npm tarball and install
+# each into a fresh project; the JavaScript SDK's tests run node and npm (npm ci from the committed lock file).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +28,9 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 if ! command -v node >/dev/null; then
   install nodejs || { echo "could not install nodejs" >&2; echo "0 passed, 1 failed"; exit 1; }
+fi
+if ! command -v npm >/dev/null; then
+  install npm || { echo "could not install npm" >&2; echo "0 passed, 1 failed"; exit 1; }
 fi
 
 results="$(pwd)/TestResults"
