@@ -7,26 +7,26 @@ using OrleansIm.Protocol.Messages;
 namespace OrleansIm.Cli;
 
 /// <summary>
-/// One logged-in connection (TCP or WebSocket) on the Client library: requests that throw on refusal, heartbeat
-/// PINGs, the rooms joined in this session, and the pushes that arrived.
+/// One logged-in session on the .NET SDK's <see cref="ChatClient"/> (which keeps the connection up, with heartbeats,
+/// and reconnects): requests that throw on refusal, the rooms joined in this session, and the pushes that arrived.
 /// </summary>
 public sealed class CliSession : IAsyncDisposable
 {
-    private readonly CancellationTokenSource _stop = new();
-    private Task _heartbeat = Task.CompletedTask;
-
-    private CliSession(ImClient client, ulong uid, OnlineAck ack)
+    private CliSession(ChatClient chat, ulong uid)
     {
-        Client = client;
+        Chat = chat;
         Uid = uid;
-        Ack = ack;
     }
 
-    public ImClient Client { get; }
+    public ChatClient Chat { get; }
 
     public ulong Uid { get; }
 
-    public OnlineAck Ack { get; }
+    /// <summary>The answer to the login (sid, inbox head, heartbeat).</summary>
+    public OnlineAck Ack => Chat.LastLogin!;
+
+    /// <summary>Whether the session is over (the server ended it, or it could not be restored).</summary>
+    public bool Closed => Chat.State == ConnectionState.Closed;
 
     /// <summary>Rooms joined on this connection, with the bucket each one gave.</summary>
     public Dictionary<ulong, uint> Rooms { get; } = [];
@@ -35,42 +35,35 @@ public sealed class CliSession : IAsyncDisposable
     {
         var uid = options.Uid;
         var token = options.Token ?? await DevTokenAsync(http, uid);
-        ImClient client;
+        var where = options.Transport == "ws" ? $"ws://{options.Host}:{options.HttpPort}/im" : $"tcp://{options.Host}:{options.TcpPort}";
+        var settings = new ChatClientOptions
+        {
+            Server = new Uri($"http://{options.Host}:{options.HttpPort}/"),
+            Uid = uid,
+            TokenProvider = _ => ValueTask.FromResult(token),
+            Transport = options.Transport == "ws" ? ChatTransport.WebSocket : ChatTransport.Tcp,
+            TcpHost = options.Host,
+            TcpPort = options.TcpPort,
+            Sid = options.OptionalId("sid") ?? 0,
+            Terminal = 1,
+            RequestTimeout = options.Timeout,
+            SyncOnConnect = false,
+            Subscriptions = [],
+            FirstConnectAttempts = 1,
+        };
+        using var patience = new CancellationTokenSource(options.Timeout);
         try
         {
-            client = options.Transport == "ws"
-                ? await ImClient.ConnectWebSocketAsync(new Uri($"ws://{options.Host}:{options.HttpPort}/im"))
-                : await ImClient.ConnectTcpAsync(options.Host, options.TcpPort);
+            return new CliSession(await ChatClient.ConnectAsync(settings, patience.Token), uid);
         }
-        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or System.Net.WebSockets.WebSocketException or IOException)
+        catch (ImException ex) when (ex.Code != 0)
         {
-            var where = options.Transport == "ws" ? $"ws://{options.Host}:{options.HttpPort}/im" : $"tcp://{options.Host}:{options.TcpPort}";
-            throw new ConnectionException($"cannot connect to {where}: {ex.Message}", ex);
+            throw new RefusedException("ONLINE", ex.Code, ex.Code == ResultCode.LoginFailed ? "the token is invalid, expired or for another user" : ex.ErrorMessage);
         }
-
-        client.DefaultTimeout = options.Timeout;
-        OnlineAck ack;
-        try
+        catch (Exception ex) when (ex is ImException or OperationCanceledException)
         {
-            ack = await client.LoginAsync(uid, token, options.OptionalId("sid") ?? 0, terminal: 1);
+            throw new ConnectionException($"cannot connect to {where}: {(ex is OperationCanceledException ? "no login within the timeout" : ex.InnerException?.Message ?? ex.Message)}", ex);
         }
-        catch (Exception ex) when (ex is IOException or TimeoutException or InvalidOperationException)
-        {
-            await client.DisposeAsync();
-            throw new ConnectionException($"login got no answer: {ex.Message}", ex);
-        }
-
-        if (ack.Code != ResultCode.Ok)
-        {
-            await client.DisposeAsync();
-            throw new RefusedException("ONLINE", ack.Code, ack.Code == ResultCode.LoginFailed
-                ? "the token is invalid, expired or for another user"
-                : ack.Errmsg);
-        }
-
-        var session = new CliSession(client, uid, ack);
-        session._heartbeat = session.HeartbeatAsync(TimeSpan.FromSeconds(Math.Max(1, ack.Heartbeat == 0 ? 30 : ack.Heartbeat) / 2.0));
-        return session;
     }
 
     /// <summary>A development token (servers in the Development environment mint one for any uid).</summary>
@@ -99,16 +92,17 @@ public sealed class CliSession : IAsyncDisposable
     private sealed record TokenResponse(string Token);
 
     /// <summary>Sends a request and returns its ACK; EXCEPT or a non-zero <c>code</c> throws <see cref="RefusedException"/>.</summary>
+    /// <remarks>CHAT and GROUP-CHAT take the next message serial of the SDK unless <paramref name="serial"/> names one.</remarks>
     public async Task<T> AskAsync<T>(uint cmd, IMessage body, MessageParser<T> parser, ulong serial = 0) where T : IMessage<T>
     {
         ReceivedFrame frame;
         try
         {
-            frame = await Client.RequestAsync(cmd, body, serial);
+            frame = await Chat.RequestAsync(cmd, body, serial);
         }
-        catch (Exception ex) when (ex is IOException or TimeoutException or OperationCanceledException or ObjectDisposedException)
+        catch (ImException ex)
         {
-            throw new ConnectionException($"{CommandTable.NameOf(cmd)}: {(ex is TimeoutException ? "no answer in time" : "the connection closed")}", ex);
+            throw new ConnectionException($"{CommandTable.NameOf(cmd)}: {ex.ErrorMessage}", ex);
         }
 
         if (frame.Type == Cmd.Except)
@@ -127,11 +121,31 @@ public sealed class CliSession : IAsyncDisposable
         return ack;
     }
 
-    /// <summary>A fresh message id from ALLOC-SEQ (unique across this user's devices), for CHAT and GROUP-CHAT.</summary>
+    /// <summary>A fresh message id from ALLOC-SEQ (unique across this user's devices), so the CLI can show and reuse it.</summary>
     public async Task<ulong> NewSerialAsync()
     {
         var ack = await AskAsync(Cmd.AllocSeq, new AllocSeq { Uid = Uid, Num = 1 }, AllocSeqAck.Parser);
         return ack.Seq + 1;
+    }
+
+    /// <summary>Sends this SYNC; the frames it replayed are among the pushes (<see cref="TryNextPush"/>) when it returns.</summary>
+    public async Task<SyncAck> SyncAsync(Sync request)
+    {
+        SyncAck ack;
+        try
+        {
+            ack = await Chat.SyncAsync(request);
+        }
+        catch (ImException ex) when (ex.Code != 0)
+        {
+            throw new RefusedException("SYNC", ex.Code, ex.ErrorMessage);
+        }
+        catch (Exception ex) when (ex is ImException or TimeoutException or OperationCanceledException)
+        {
+            throw new ConnectionException($"SYNC: {ex.Message}", ex);
+        }
+
+        return ack;
     }
 
     /// <summary>Joins a room once per connection (rooms keep sessions, not users).</summary>
@@ -147,52 +161,48 @@ public sealed class CliSession : IAsyncDisposable
         return ack.Gid;
     }
 
-    /// <summary>Waits for the next push; null when the connection closed or <paramref name="timeout"/> passed.</summary>
+    /// <summary>A push that already arrived, without waiting.</summary>
+    public bool TryNextPush([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ReceivedFrame? frame)
+    {
+        while (Chat.Events.TryRead(out var e))
+        {
+            if (e.Frame is { } f)
+            {
+                frame = f;
+                return true;
+            }
+        }
+
+        frame = null;
+        return false;
+    }
+
+    /// <summary>Waits for the next push; null when the session closed or <paramref name="timeout"/> passed.</summary>
     public async Task<ReceivedFrame?> NextPushAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout != Timeout.InfiniteTimeSpan)
+        {
+            waiting.CancelAfter(timeout);
+        }
+
         try
         {
-            return await Client.ReceiveAsync(timeout).WaitAsync(cancellationToken);
+            while (true)
+            {
+                var e = await Chat.Events.ReadAsync(waiting.Token);
+                if (e.Frame is { } frame)
+                {
+                    return frame;
+                }
+            }
         }
-        catch (Exception ex) when (ex is TimeoutException or System.Threading.Channels.ChannelClosedException or OperationCanceledException)
+        catch (Exception ex) when (ex is System.Threading.Channels.ChannelClosedException or OperationCanceledException)
         {
             return null;
         }
     }
 
-    private async Task HeartbeatAsync(TimeSpan period)
-    {
-        using var timer = new PeriodicTimer(period);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_stop.Token))
-            {
-                await Client.SendAsync(Cmd.Ping, null);
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or System.Net.Sockets.SocketException or System.Net.WebSockets.WebSocketException)
-        {
-            // Stopped, or the connection is gone (the caller sees it on its next request).
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _stop.Cancel();
-        await _heartbeat;
-        if (!Client.Closed.IsCompleted)
-        {
-            try
-            {
-                await Client.RequestAsync(Cmd.Offline, null, timeout: TimeSpan.FromSeconds(2));
-            }
-            catch (Exception ex) when (ex is IOException or TimeoutException or ObjectDisposedException or OperationCanceledException)
-            {
-                // Closing anyway.
-            }
-        }
-
-        await Client.DisposeAsync();
-        _stop.Dispose();
-    }
+    /// <summary>Logs out (OFFLINE) and closes.</summary>
+    public ValueTask DisposeAsync() => Chat.DisposeAsync();
 }

@@ -56,7 +56,7 @@ public sealed class Shell(CliSession session, Output output, CliOptions options,
                 break;
             }
 
-            if (session.Client.Closed.IsCompleted)
+            if (session.Closed)
             {
                 output.Error("the server closed the connection");
                 exit = ExitCodes.Connection;

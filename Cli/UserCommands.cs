@@ -76,11 +76,11 @@ public sealed class UserCommands(CliSession session, Output output, CliOptions o
             }
         }
 
-        var ack = await session.AskAsync(Cmd.Sync, request, SyncAck.Parser);
+        var ack = await session.SyncAsync(request);
         if (!live)
         {
             // Replayed frames arrive before SYNC-ACK on the same connection.
-            while (session.Client.TryReceive(out var frame))
+            while (session.TryNextPush(out var frame))
             {
                 output.Frame(frame);
             }
@@ -253,7 +253,7 @@ public sealed class UserCommands(CliSession session, Output output, CliOptions o
             var frame = await session.NextPushAsync(left > TimeSpan.FromDays(1) ? Timeout.InfiniteTimeSpan : left, CancellationToken.None);
             if (frame is null)
             {
-                if (session.Client.Closed.IsCompleted)
+                if (session.Closed)
                 {
                     throw new ConnectionException("the server closed the connection");
                 }

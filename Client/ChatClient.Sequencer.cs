@@ -64,6 +64,33 @@ public sealed partial class ChatClient
             }
         }
 
+        /// <summary>The app's own SYNC: the positions it names become where delivery starts again.</summary>
+        public Sync SyncRequest(Sync request)
+        {
+            lock (_lock)
+            {
+                _syncing++;
+                if (request.HasSeq)
+                {
+                    (_inbox.Seq, _inbox.Known) = (request.Seq, true);
+                    _inbox.Ahead.Clear();
+                }
+
+                foreach (var cursor in request.Groups)
+                {
+                    if (!_groups.TryGetValue(cursor.Gid, out var track))
+                    {
+                        _groups[cursor.Gid] = track = new Track();
+                    }
+
+                    (track.Seq, track.Known) = (cursor.Seq, true);
+                    track.Ahead.Clear();
+                }
+
+                return request;
+            }
+        }
+
         public void ConnectionLost()
         {
             lock (_lock)
@@ -78,7 +105,7 @@ public sealed partial class ChatClient
             var uid = body is null ? 0 : FieldOf(body, 1);
             if (InboxCommands.Contains(frame.Type) || (frame.Type is Cmd.GroupKickNtc or Cmd.GroupBlAddNtc && uid == client.Uid))
             {
-                ChatEvent e = frame.Type == Cmd.Chat && body is Chat chat ? new PrivateMessage(seq, chat) : new InboxNotice(seq, frame.Type, body);
+                ChatEvent e = frame.Type == Cmd.Chat && body is Chat chat ? new PrivateMessage(seq, chat) { Frame = frame } : new InboxNotice(seq, frame.Type, body) { Frame = frame };
                 Arrived(connection, _inbox, seq, e);
                 return;
             }
@@ -86,7 +113,7 @@ public sealed partial class ChatClient
             if (GroupCommands.Contains(frame.Type) && body is not null)
             {
                 var gid = FieldOf(body, 2);
-                ChatEvent e = frame.Type == Cmd.GroupChat && body is GroupChat chat ? new GroupMessage(gid, seq, chat) : new GroupNotice(gid, seq, frame.Type, body);
+                ChatEvent e = frame.Type == Cmd.GroupChat && body is GroupChat chat ? new GroupMessage(gid, seq, chat) { Frame = frame } : new GroupNotice(gid, seq, frame.Type, body) { Frame = frame };
                 Track track;
                 lock (_lock)
                 {
@@ -100,7 +127,7 @@ public sealed partial class ChatClient
                 return;
             }
 
-            client.Publish(frame.Type == Cmd.RoomChat && body is RoomChat room ? new RoomMessage(room) : new LiveNotice(frame.Type, body));
+            client.Publish(frame.Type == Cmd.RoomChat && body is RoomChat room ? new RoomMessage(room) { Frame = frame } : new LiveNotice(frame.Type, body) { Frame = frame });
         }
 
         /// <summary>At SYNC-ACK: everything waiting goes out in order; the inbox moves to the head the server named.</summary>

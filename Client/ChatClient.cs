@@ -57,6 +57,9 @@ public sealed partial class ChatClient : IAsyncDisposable
 
     public ConnectionState State { get; private set; } = ConnectionState.Connecting;
 
+    /// <summary>The server's answer to the latest login (sid, inbox head, heartbeat).</summary>
+    public OnlineAck? LastLogin { get; private set; }
+
     /// <summary>Everything pushed, in order: messages (once each, by seq), notices, and connection changes.</summary>
     public ChannelReader<ChatEvent> Events => _events.Reader;
 
@@ -101,6 +104,35 @@ public sealed partial class ChatClient : IAsyncDisposable
     }
 
     /// <summary>Logs out (OFFLINE, so the user's presence changes at once) and closes; pending requests fail.</summary>
+    /// <summary>
+    /// Any request by command id, for what the typed calls do not cover: returns the reply frame (its ACK, or EXCEPT)
+    /// without judging its code. CHAT and GROUP-CHAT take the next message serial unless <paramref name="serial"/>
+    /// names one, and are resent after a reconnect like <see cref="SendChatAsync"/>.
+    /// </summary>
+    public Task<ReceivedFrame> RequestAsync(uint cmd, IMessage? body, ulong serial = 0, CancellationToken cancellationToken = default)
+    {
+        var message = cmd is Cmd.Chat or Cmd.GroupChat;
+        return RequestAsync(cmd, body, resend: message, messageSerial: message && serial == 0, cancellationToken, serial);
+    }
+
+    /// <summary>
+    /// Sends this SYNC: the inbox after its seq and the groups after their cursors (positions it names are where this
+    /// client's delivery starts again, so entries after them are delivered again). Returns its SYNC-ACK once every
+    /// entry it replayed was delivered to <see cref="Events"/>.
+    /// </summary>
+    public async Task<SyncAck> SyncAsync(Sync request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ImClient connection;
+        lock (_lock)
+        {
+            connection = _connection ?? throw new ImException(Cmd.Sync, "not connected");
+        }
+
+        return await SyncOnAsync(connection, cancellationToken, request: request);
+    }
+
+    /// <summary>Logs out (OFFLINE, so the user's presence changes at once) and closes; pending requests fail.</summary>
     public async ValueTask DisposeAsync()
     {
         ImClient? connection;
@@ -140,7 +172,7 @@ public sealed partial class ChatClient : IAsyncDisposable
     /// connection breaks first, the request is sent again after the reconnect (with <paramref name="messageSerial"/>,
     /// the same ALLOC-SEQ serial every time); otherwise it fails with <see cref="ImException"/> (code 0).
     /// </summary>
-    private async Task<ReceivedFrame> RequestAsync(uint cmd, IMessage body, bool resend, bool messageSerial, CancellationToken cancellationToken)
+    private async Task<ReceivedFrame> RequestAsync(uint cmd, IMessage? body, bool resend, bool messageSerial, CancellationToken cancellationToken, ulong serial = 0)
     {
         if (_stop.IsCancellationRequested || State == ConnectionState.Closed)
         {
@@ -149,7 +181,7 @@ public sealed partial class ChatClient : IAsyncDisposable
 
         var pending = new Pending(Interlocked.Increment(ref _order), cmd, body, resend, messageSerial)
         {
-            Serial = messageSerial ? 0 : (ulong)Interlocked.Increment(ref _localSerial),
+            Serial = serial != 0 ? serial : messageSerial ? 0 : (ulong)Interlocked.Increment(ref _localSerial),
         };
         lock (_lock)
         {
@@ -239,6 +271,7 @@ public sealed partial class ChatClient : IAsyncDisposable
     {
         var stop = _stop.Token;
         var attempt = 0;
+        var firstAttempts = 0;
         Exception? error = null;
         while (!stop.IsCancellationRequested && !_kicked)
         {
@@ -263,6 +296,7 @@ public sealed partial class ChatClient : IAsyncDisposable
                 }
 
                 _sid = login.Sid;
+                LastLogin = login;
                 attempt = 0;
                 error = null;
                 await ServeAsync(connection, connectionId, login, stop);
@@ -270,6 +304,10 @@ public sealed partial class ChatClient : IAsyncDisposable
             catch (Exception ex) when (!stop.IsCancellationRequested)
             {
                 error = ex;
+                if (!_everConnected && _options.FirstConnectAttempts > 0 && ++firstAttempts >= _options.FirstConnectAttempts)
+                {
+                    _firstLogin.TrySetException(ex as ImException ?? new ImException(Cmd.Online, ex.Message, ex));
+                }
             }
             catch (OperationCanceledException)
             {
@@ -349,7 +387,8 @@ public sealed partial class ChatClient : IAsyncDisposable
 
         _everConnected = true;
         SetState(ConnectionState.Connected, null);
-        var sync = SyncOnAsync(connection, serving.Token, first: !_firstLogin.Task.IsCompleted);
+        var first = !_firstLogin.Task.IsCompleted;
+        var sync = first && !_options.SyncOnConnect ? Task.CompletedTask : SyncOnAsync(connection, serving.Token, first);
         _firstLogin.TrySetResult();
 
         var dispatch = Task.Run(async () =>
@@ -449,7 +488,7 @@ public sealed partial class ChatClient : IAsyncDisposable
     }
 
     /// <summary>Sends SYNC and waits for its SYNC-ACK, which is read in order with the frames it replays.</summary>
-    private async Task<SyncAck> SyncOnAsync(ImClient connection, CancellationToken cancellationToken, bool first = false)
+    private async Task<SyncAck> SyncOnAsync(ImClient connection, CancellationToken cancellationToken, bool first = false, Sync? request = null)
     {
         var serial = (ulong)Interlocked.Increment(ref _localSerial);
         var done = new TaskCompletionSource<SyncAck>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -461,7 +500,7 @@ public sealed partial class ChatClient : IAsyncDisposable
         try
         {
             // Sent as a plain frame, not a request: its ACK must come through the same ordered stream as the replay.
-            await connection.SendAsync(Cmd.Sync, _sequencer.SyncRequest(first ? _options.SyncFrom : null, first), serial);
+            await connection.SendAsync(Cmd.Sync, request is null ? _sequencer.SyncRequest(first ? _options.SyncFrom : null, first) : _sequencer.SyncRequest(request), serial);
             var ack = await done.Task.WaitAsync(TimeSpan.FromMinutes(2), cancellationToken);
             if (ack.Code != ResultCode.Ok)
             {
@@ -502,7 +541,7 @@ public sealed partial class ChatClient : IAsyncDisposable
             if (kick.Code != ResultCode.Unavailable)
             {
                 _kicked = true;
-                Publish(new Kicked(kick.Code, kick.Errmsg));
+                Publish(new Kicked(kick.Code, kick.Errmsg) { Frame = frame });
             }
 
             _ = connection.DisposeAsync().AsTask();
@@ -517,7 +556,7 @@ public sealed partial class ChatClient : IAsyncDisposable
                 break;
             case Cmd.Bc:
                 _ = connection.SendAsync(Cmd.BcAck, null, frame.Header.Serial).AsTask();
-                Publish(new LiveNotice(frame.Type, body));
+                Publish(new LiveNotice(frame.Type, body) { Frame = frame });
                 return;
         }
 
@@ -604,13 +643,13 @@ public sealed partial class ChatClient : IAsyncDisposable
     }
 
     /// <summary>A request not yet answered.</summary>
-    private sealed class Pending(long order, uint cmd, IMessage body, bool resend, bool messageSerial)
+    private sealed class Pending(long order, uint cmd, IMessage? body, bool resend, bool messageSerial)
     {
         public long Order { get; } = order;
 
         public uint Cmd { get; } = cmd;
 
-        public IMessage Body { get; } = body;
+        public IMessage? Body { get; } = body;
 
         public bool Resend { get; } = resend;
 

@@ -39,6 +39,19 @@ public sealed class ChatClientOptions
     /// </summary>
     public ulong? SyncFrom { get; set; }
 
+    /// <summary>
+    /// Whether the first login is followed by a SYNC (from <see cref="SyncFrom"/>). Off: the app calls
+    /// <see cref="ChatClient.SyncAsync(OrleansIm.Protocol.Messages.Sync, CancellationToken)"/> when it wants the
+    /// history; logins after a reconnect always SYNC, to fill what was missed.
+    /// </summary>
+    public bool SyncOnConnect { get; set; } = true;
+
+    /// <summary>
+    /// How many failed attempts <see cref="ChatClient.ConnectAsync"/> makes before it gives up with the error (0: it keeps
+    /// trying until its cancellation token says stop). Reconnects after a first login always keep trying.
+    /// </summary>
+    public int FirstConnectAttempts { get; set; }
+
     /// <summary>How long a request waits for its reply before the connection is taken as broken.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

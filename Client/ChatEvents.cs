@@ -4,7 +4,11 @@ using OrleansIm.Protocol.Messages;
 namespace OrleansIm.Client;
 
 /// <summary>Something the server pushed, or a change of the connection; read from <see cref="ChatClient.Events"/>.</summary>
-public abstract record ChatEvent;
+public abstract record ChatEvent
+{
+    /// <summary>The frame the event came from (null for connection changes), for apps that log or relay raw frames.</summary>
+    public ReceivedFrame? Frame { get; init; }
+}
 
 /// <summary>A private message in this user's inbox (received, or sent from another device), at its inbox seq.</summary>
 public sealed record PrivateMessage(ulong Seq, Chat Message) : ChatEvent;
