@@ -37,6 +37,25 @@ public sealed class JsSdkTests
     }
 
     [Fact]
+    public async Task The_node_sample_logs_in_and_sends()
+    {
+        await SdkPackage.EnsureInstalledAsync();
+        var sample = Path.Combine(RepositoryRoot.Path, "samples", "node");
+        var install = await NodeProcess.RunAsync("npm", ["ci", "--no-audit", "--no-fund", "--prefer-offline"], sample, timeout: TimeSpan.FromMinutes(3));
+        Assert.True(install.ExitCode == 0, install.Output);
+
+        await using var server = await ImServer.StartAsync();
+        ulong alice = Ids.Next(), bob = Ids.Next();
+        await using var b = await server.LoginAsync("tcp", bob);
+        var run = await NodeProcess.RunAsync("node", ["chat.mjs", "--server", server.HttpUri.ToString(), "--uid", alice.ToString(), "--to", bob.ToString(), "--say", "hello from node"],
+            sample, timeout: NodeTimeout);
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains($"logged in as {alice}", run.Output);
+        var received = (await b.ReceiveAsync(OrleansIm.Protocol.Cmd.Chat)).As(OrleansIm.Protocol.Messages.Chat.Parser);
+        Assert.Equal((alice, "hello from node"), (received.Orig, received.Text));
+    }
+
+    [Fact]
     public async Task A_server_restart_mid_stream_is_survived_with_every_message_once_and_in_order()
     {
         var database = await PostgresServers.NewDatabaseAsync();

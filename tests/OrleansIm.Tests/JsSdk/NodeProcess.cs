@@ -15,6 +15,7 @@ public static class NodeProcess
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = true,
         };
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
@@ -26,6 +27,9 @@ public static class NodeProcess
         process.OutputDataReceived += (_, e) => Append(output, e.Data);
         process.ErrorDataReceived += (_, e) => Append(output, e.Data);
         process.Start();
+
+        // Nothing is typed: a program that reads its input sees the end of it at once.
+        process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         try
