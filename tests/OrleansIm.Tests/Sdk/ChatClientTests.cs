@@ -144,6 +144,24 @@ public sealed class ChatClientTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task With_the_iplist_it_finds_a_gateway_the_settings_do_not_name()
+    {
+        await using var server = await ImServer.StartAsync();
+        using var http = new HttpClient { BaseAddress = server.HttpUri };
+        var listed = await http.GetStringAsync("/api/iplist?type=tcp");
+        Assert.Contains($":{server.TcpPort}", listed);
+
+        ulong aliceUid = Ids.Next(), bobUid = Ids.Next();
+        var options = Options(server, aliceUid, ChatTransport.Tcp, tcpPort: FreePorts.Take(1)[0]);
+        options.UseIpList = true;
+        options.FirstConnectAttempts = 1;
+        await using var alice = await ChatClient.ConnectAsync(options);
+        await using var bob = await ChatClient.ConnectAsync(Options(server, bobUid, ChatTransport.WebSocket));
+        await alice.SendChatAsync(bobUid, "found you");
+        Assert.Equal("found you", (await NextAsync<PrivateMessage>(bob)).Message.Text);
+    }
+
+    [Fact]
     public async Task A_cut_connection_with_requests_pending_loses_and_repeats_nothing()
     {
         await using var server = await ImServer.StartAsync(new Dictionary<string, string?> { ["Gateway:RequestsPerSecond"] = "100000", ["Gateway:RequestBurst"] = "100000" });
