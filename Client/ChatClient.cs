@@ -425,6 +425,7 @@ public sealed partial class ChatClient : IAsyncDisposable
         }
 
         endpoints.Add(_options.Transport == ChatTransport.Tcp ? $"{_options.TcpHost ?? _options.Server.Host}:{_options.TcpPort}" : $"{_options.Server.Host}:{_options.Server.Port}");
+        endpoints.AddRange(_options.Gateways);
         Exception? last = null;
         foreach (var endpoint in endpoints.Distinct())
         {

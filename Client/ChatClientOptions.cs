@@ -27,6 +27,12 @@ public sealed class ChatClientOptions
     /// </summary>
     public bool UseIpList { get; set; }
 
+    /// <summary>
+    /// More gateways ("host:port" for the transport) tried in order after the configured one when it cannot be reached,
+    /// for apps that know their gateways without <c>/api/iplist</c>.
+    /// </summary>
+    public List<string> Gateways { get; set; } = [];
+
     /// <summary>The session id to keep across reconnects; 0: the server assigns one at the first login and it is kept.</summary>
     public ulong Sid { get; set; }
 

@@ -6,22 +6,24 @@ using OrleansIm.Protocol.Messages;
 namespace OrleansIm.Tests.Infrastructure;
 
 /// <summary>
-/// A client that behaves as a real app should when its gateway dies: it reconnects (to the next gateway it knows),
-/// logs in again, resends what was not acknowledged with the same serial, and keeps every delivered frame by seq.
+/// A user of the cluster fault tests, on the .NET SDK (<see cref="ChatClient"/>), which does what an app does when its
+/// gateway dies: reconnects (to the next gateway it knows), logs in again, resends what was not acknowledged with the
+/// same serial, and SYNCs. This class keeps what was delivered by seq, and, when <see cref="SyncAllAsync"/> replays
+/// everything again, checks it against what was delivered before (<see cref="Conflicts"/>).
 /// </summary>
 public sealed class ResilientClient(ulong uid, int[] tcpPorts, int home) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _connecting = new(1, 1);
-    private ImClient? _client;
-    private int _port = home;
-    private long _lastFrameAt;
-    private volatile bool _disposed;
+    private ChatClient? _chat;
+    private Task _reading = Task.CompletedTask;
+    private long _lastEventAt;
+    private int _reconnects;
 
     public ulong Uid { get; } = uid;
 
     public int Home { get; } = home;
 
-    public int Reconnects { get; private set; }
+    public int Reconnects => Volatile.Read(ref _reconnects);
 
     /// <summary>Private messages delivered to this user: inbox seq → text.</summary>
     public ConcurrentDictionary<ulong, string> Inbox { get; } = new();
@@ -34,66 +36,39 @@ public sealed class ResilientClient(ulong uid, int[] tcpPorts, int home) : IAsyn
 
     public int LiveFrames;
 
-    private async Task<ImClient> ConnectedAsync()
+    private async Task<ChatClient> ConnectedAsync()
     {
-        if (_client is { Closed.IsCompleted: false } alive)
+        if (_chat is { } chat)
         {
-            return alive;
+            return chat;
         }
 
         await _connecting.WaitAsync();
         try
         {
-            if (_client is { Closed.IsCompleted: false } again)
+            if (_chat is null)
             {
-                return again;
+                var options = new ChatClientOptions
+                {
+                    Server = new Uri("http://127.0.0.1/"),
+                    Uid = Uid,
+                    TokenProvider = _ => ValueTask.FromResult(ProcessTokens.For(Uid)),
+                    Transport = ChatTransport.Tcp,
+                    TcpHost = "127.0.0.1",
+                    TcpPort = tcpPorts[Home],
+                    Gateways = [.. tcpPorts.Where((_, i) => i != Home).Select(p => $"127.0.0.1:{p}")],
+                    SyncFrom = 0,
+                    RequestTimeout = TimeSpan.FromSeconds(5),
+                    ReconnectMin = TimeSpan.FromMilliseconds(100),
+                    ReconnectMax = TimeSpan.FromSeconds(1),
+                    Subscriptions = [],
+                };
+                using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+                _chat = await ChatClient.ConnectAsync(options, patience.Token);
+                _reading = Task.Run(() => ReadAsync(_chat));
             }
 
-            if (_client is not null)
-            {
-                await _client.DisposeAsync();
-                _client = null;
-                Reconnects++;
-            }
-
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (true)
-            {
-                try
-                {
-                    var client = await ImClient.ConnectTcpAsync("127.0.0.1", tcpPorts[_port]);
-                    client.DefaultTimeout = TimeSpan.FromSeconds(5);
-                    var ack = await client.LoginAsync(Uid, ProcessTokens.For(Uid));
-                    if (ack.Code == 0)
-                    {
-                        _client = client;
-                        _ = ReadAsync(client);
-                        if (Reconnects > 0)
-                        {
-                            // Back after a drop: what was pushed meanwhile comes by SYNC (the inbox and known groups).
-                            var sync = new Sync { Uid = Uid, Seq = 0 };
-                            sync.Groups.AddRange(Groups.Keys.Select(k => k.Gid).Distinct().Select(g => new GroupCursor { Gid = g, Seq = 0 }));
-                            _ = client.SendAsync(Cmd.Sync, sync, ulong.MaxValue).AsTask();
-                        }
-
-                        return client;
-                    }
-
-                    await client.DisposeAsync();
-                }
-                catch (Exception ex) when (ex is IOException or TimeoutException or System.Net.Sockets.SocketException or InvalidOperationException)
-                {
-                    // This gateway is gone or not ready: try the next one.
-                }
-
-                if (DateTime.UtcNow > deadline)
-                {
-                    throw new TimeoutException($"user {Uid} could not log in anywhere");
-                }
-
-                _port = (_port + 1) % tcpPorts.Length;
-                await Task.Delay(200);
-            }
+            return _chat;
         }
         finally
         {
@@ -101,46 +76,24 @@ public sealed class ResilientClient(ulong uid, int[] tcpPorts, int home) : IAsyn
         }
     }
 
-    private async Task ReadAsync(ImClient client)
+    private async Task ReadAsync(ChatClient chat)
     {
-        while (true)
+        await foreach (var e in chat.ReadEventsAsync())
         {
-            ReceivedFrame frame;
-            try
+            Volatile.Write(ref _lastEventAt, Environment.TickCount64);
+            switch (e)
             {
-                frame = await client.ReceiveAsync(Timeout.InfiniteTimeSpan);
-            }
-            catch (Exception ex) when (ex is System.Threading.Channels.ChannelClosedException or TimeoutException or OperationCanceledException)
-            {
-                // The connection ended (KICK, a dead gateway): reconnect at once, as an app does.
-                if (!_disposed)
-                {
-                    _ = Task.Run(async () =>
-                    {
-                        try
-                        {
-                            await ConnectedAsync();
-                        }
-                        catch (TimeoutException)
-                        {
-                            // The next send or sync tries again.
-                        }
-                    });
-                }
-
-                return;
-            }
-
-            Volatile.Write(ref _lastFrameAt, Environment.TickCount64);
-            Interlocked.Increment(ref LiveFrames);
-            if (frame.Type == Cmd.Chat)
-            {
-                Keep(Inbox, frame.Header.Serial, frame.As(Chat.Parser).Text);
-            }
-            else if (frame.Type == Cmd.GroupChat)
-            {
-                var chat = frame.As(GroupChat.Parser);
-                Keep(Groups, (chat.Gid, frame.Header.Serial), chat.Text);
+                case PrivateMessage m:
+                    Interlocked.Increment(ref LiveFrames);
+                    Keep(Inbox, m.Seq, m.Message.Text);
+                    break;
+                case GroupMessage g:
+                    Interlocked.Increment(ref LiveFrames);
+                    Keep(Groups, (g.Gid, g.Seq), g.Message.Text);
+                    break;
+                case ConnectionChanged { State: ConnectionState.Reconnecting }:
+                    Interlocked.Increment(ref _reconnects);
+                    break;
             }
         }
     }
@@ -154,15 +107,18 @@ public sealed class ResilientClient(ulong uid, int[] tcpPorts, int home) : IAsyn
         }
     }
 
-    /// <summary>Sends until acknowledged (same serial every time); returns the ACK's code-0 seq, or null if refused for good.</summary>
+    /// <summary>
+    /// Sends until acknowledged (the SDK resends CHAT and GROUP-CHAT with the same serial across reconnects; a
+    /// 10001/10002 answer is tried again here); returns the ACK's seq, or null if refused for good.
+    /// </summary>
     public async Task<ulong?> SendAsync(uint cmd, Google.Protobuf.IMessage body, ulong serial, CancellationToken stop)
     {
         while (true)
         {
-            var client = await ConnectedAsync();
+            var chat = await ConnectedAsync();
             try
             {
-                var reply = await client.RequestAsync(cmd, body, serial, TimeSpan.FromSeconds(5));
+                var reply = await chat.RequestAsync(cmd, body, serial);
                 var ack = CommandTable.Find(reply.Type)!.Parser!.ParseFrom(reply.Body);
                 var code = (uint)ack.Descriptor.FindFieldByName("code").Accessor.GetValue(ack);
                 var seq = ack.Descriptor.FindFieldByName("seq") is { } field ? (ulong)field.Accessor.GetValue(ack) : 0;
@@ -176,9 +132,9 @@ public sealed class ResilientClient(ulong uid, int[] tcpPorts, int home) : IAsyn
                     return null;
                 }
             }
-            catch (Exception ex) when (ex is IOException or TimeoutException or ObjectDisposedException or System.Net.Sockets.SocketException)
+            catch (ImException ex) when (ex.Code == 0)
             {
-                // The gateway died under us: reconnect and send the same serial again.
+                // A request the SDK does not resend by itself lost its connection: send it again.
             }
 
             if (stop.IsCancellationRequested && serial == 0)
@@ -191,34 +147,34 @@ public sealed class ResilientClient(ulong uid, int[] tcpPorts, int home) : IAsyn
     }
 
     /// <summary>
-    /// Replays the whole inbox and the given groups, and waits until the replay has been read (until no frame came
-    /// for half a second: call it when nothing else is being sent to this user).
+    /// Replays the whole inbox and the given groups from the start (each entry checked against what was delivered
+    /// before), and waits until the replay has been read (until no event came for half a second: call it when nothing
+    /// else is being sent to this user).
     /// </summary>
     public async Task SyncAllAsync(params ulong[] gids)
     {
         var request = new Sync { Uid = Uid, Seq = 0 };
         request.Groups.AddRange(gids.Select(g => new GroupCursor { Gid = g, Seq = 0 }));
-        var client = await ConnectedAsync();
-        var reply = await client.RequestAsync(Cmd.Sync, request, timeout: TimeSpan.FromSeconds(60));
-        Assert.Equal(Cmd.SyncAck, reply.Type);
-        Assert.Equal(0u, reply.As(SyncAck.Parser).Code);
-        while (Environment.TickCount64 - Volatile.Read(ref _lastFrameAt) < 500)
+        var chat = await ConnectedAsync();
+        var ack = await chat.SyncAsync(request);
+        Assert.Equal(0u, ack.Code);
+        while (Environment.TickCount64 - Volatile.Read(ref _lastEventAt) < 500)
         {
             await Task.Delay(100);
         }
     }
 
-    /// <summary>One request on the current connection (no retry).</summary>
+    /// <summary>One request by command id (no retry of its own).</summary>
     public async Task<ReceivedFrame> RequestAsync(uint cmd, Google.Protobuf.IMessage body) => await (await ConnectedAsync()).RequestAsync(cmd, body);
 
     public Task JoinAsync(ulong gid) => SendAsync(Cmd.GroupJoin, new GroupJoin { Uid = Uid, Gid = gid }, 0, CancellationToken.None);
 
     public async ValueTask DisposeAsync()
     {
-        _disposed = true;
-        if (_client is not null)
+        if (_chat is { } chat)
         {
-            await _client.DisposeAsync();
+            await chat.DisposeAsync();
+            await _reading;
         }
     }
 }
