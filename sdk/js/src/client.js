@@ -271,7 +271,9 @@ export class ImClient extends Emitter {
   #frame(frame) {
     const { name, body } = frame;
     this.emit("frame", frame);
-    if (INBOX_ENTRIES.has(name) && frame.serial) {
+    // A removal from a group that names this user comes through its own inbox, not the group's log.
+    const ownRemoval = (name === "GROUP-KICK-NTC" || name === "GROUP-BL-ADD-NTC") && body?.uid === this.uid;
+    if ((INBOX_ENTRIES.has(name) || ownRemoval) && frame.serial) {
       const mine = typeof body === "object" && !(body instanceof Uint8Array) && (body.orig ?? body.uid) === this.uid;
       this.place({ log: "inbox", seq: frame.serial, name, body, mine });
       if (name === "P2P") this.session.send("P2P-ACK", undefined, frame.serial);

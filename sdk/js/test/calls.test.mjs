@@ -124,7 +124,13 @@ test("groups: every group call, the notices, and the refusals", async () => {
   await B.groupTyping(gid);
   await typing;
 
+  // The kicked member learns of it through its inbox (an inbox seq), and its inbox goes on without a gap.
+  const kicked = next(C, "notice", e => e.name === "GROUP-KICK-NTC" && e.body.gid === gid);
   await A.kickFromGroup(gid, c);
+  assert.equal((await kicked).log, "inbox");
+  const after = next(C, "chat", e => e.body.text === "after the kick");
+  await A.sendChat(c, "after the kick");
+  await after;
   await refused(C.groupChat(gid, "gone"), 20017);
   await A.banFromGroup(gid, c);
   await refused(C.joinGroup(gid), 20020);
