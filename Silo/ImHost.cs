@@ -58,9 +58,9 @@ public static partial class ImHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = gateway.DrainTimeout + TimeSpan.FromSeconds(30));
         StartupChecks.Ports(gateway, silo);
         StartupChecks.Proxies(gateway);
-        StartupChecks.Webhooks(builder.Configuration.GetSection(WebhookOptions.Section).Get<WebhookOptions>() ?? new WebhookOptions());
-        StartupChecks.Retention(builder.Configuration.GetSection(RetentionOptions.Section).Get<RetentionOptions>() ?? new RetentionOptions());
-        StartupChecks.Moderation(builder.Configuration.GetSection(OrleansIm.Gateway.Moderation.ModerationOptions.Section).Get<OrleansIm.Gateway.Moderation.ModerationOptions>() ?? new OrleansIm.Gateway.Moderation.ModerationOptions());
+        StartupChecks.Section<WebhookOptions>(builder.Configuration, WebhookOptions.Section);
+        StartupChecks.Section<RetentionOptions>(builder.Configuration, RetentionOptions.Section);
+        StartupChecks.Section<OrleansIm.Gateway.Moderation.ModerationOptions>(builder.Configuration, OrleansIm.Gateway.Moderation.ModerationOptions.Section);
         var postgres = builder.Configuration.GetConnectionString(PostgresConnectionName);
         var durable = !string.IsNullOrWhiteSpace(postgres);
 

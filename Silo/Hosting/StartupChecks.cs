@@ -36,30 +36,16 @@ public static class StartupChecks
         }
     }
 
-    /// <summary>Webhook settings that cannot work (a URL that is not http(s), a short secret, an unknown event type).</summary>
-    public static void Webhooks(OrleansIm.Grains.Events.WebhookOptions webhooks)
+    /// <summary>
+    /// Settings of a section that validates itself (webhooks: a URL that is not http(s), a short secret, an unknown
+    /// event type; moderation: also a bad timeout or failure mode; retention: a negative age or count, a batch out of
+    /// range): the first problem, refused before anything starts.
+    /// </summary>
+    public static void Section<TOptions>(Microsoft.Extensions.Configuration.IConfiguration configuration, string section)
+        where TOptions : System.ComponentModel.DataAnnotations.IValidatableObject, new()
     {
-        var problem = webhooks.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(webhooks)).FirstOrDefault();
-        if (problem is not null)
-        {
-            throw new StartupException(problem.ErrorMessage!);
-        }
-    }
-
-    /// <summary>Moderation settings that cannot work (a URL that is not http(s), a short secret, a bad timeout or failure mode).</summary>
-    public static void Moderation(OrleansIm.Gateway.Moderation.ModerationOptions moderation)
-    {
-        var problem = moderation.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(moderation)).FirstOrDefault();
-        if (problem is not null)
-        {
-            throw new StartupException(problem.ErrorMessage!);
-        }
-    }
-
-    /// <summary>Retention settings that cannot work (a negative age or count, a batch out of range).</summary>
-    public static void Retention(OrleansIm.Grains.Storage.Retention.RetentionOptions retention)
-    {
-        var problem = retention.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(retention)).FirstOrDefault();
+        var options = configuration.GetSection(section).Get<TOptions>() ?? new TOptions();
+        var problem = options.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(options)).FirstOrDefault();
         if (problem is not null)
         {
             throw new StartupException(problem.ErrorMessage!);
