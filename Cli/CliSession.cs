@@ -112,10 +112,10 @@ public sealed class CliSession : IAsyncDisposable
         }
 
         var ack = frame.As(parser);
-        if (ack.Descriptor.FindFieldByName("code")?.Accessor.GetValue(ack) is uint code && code != ResultCode.Ok)
+        var code = Replies.CodeOf(ack, out var errmsg);
+        if (code != ResultCode.Ok)
         {
-            var errmsg = ack.Descriptor.FindFieldByName("errmsg")?.Accessor.GetValue(ack) as string;
-            throw new RefusedException(CommandTable.NameOf(cmd), code, string.IsNullOrEmpty(errmsg) ? ResultCode.Message(code) : errmsg);
+            throw new RefusedException(CommandTable.NameOf(cmd), code, errmsg);
         }
 
         return ack;

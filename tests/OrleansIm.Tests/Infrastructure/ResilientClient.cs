@@ -120,7 +120,7 @@ public sealed class ResilientClient(ulong uid, int[] tcpPorts, int home) : IAsyn
             {
                 var reply = await chat.RequestAsync(cmd, body, serial);
                 var ack = CommandTable.Find(reply.Type)!.Parser!.ParseFrom(reply.Body);
-                var code = (uint)ack.Descriptor.FindFieldByName("code").Accessor.GetValue(ack);
+                var code = Replies.CodeOf(ack, out _);
                 var seq = ack.Descriptor.FindFieldByName("seq") is { } field ? (ulong)field.Accessor.GetValue(ack) : 0;
                 if (code == 0)
                 {
