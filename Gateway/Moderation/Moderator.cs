@@ -76,7 +76,7 @@ public sealed partial class Moderator : IDisposable
     /// The verdict on <paramref name="text"/>, sent by <paramref name="uid"/> to <paramref name="to"/> (the receiver,
     /// the gid or the rid) with the sender's message id <paramref name="serial"/>. Never throws.
     /// </summary>
-    public async ValueTask<ModerationVerdict> CheckAsync(ModeratedCommand command, ulong uid, ulong to, ulong serial, string text)
+    private async ValueTask<ModerationVerdict> CheckAsync(ModeratedCommand command, ulong uid, ulong to, ulong serial, string text)
     {
         var rule = _options.RuleFor(command);
         var started = Stopwatch.GetTimestamp();
