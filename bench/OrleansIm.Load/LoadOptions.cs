@@ -5,8 +5,9 @@ namespace OrleansIm.Load;
 /// <summary>Command-line settings of the load tool.</summary>
 public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string Transport, int Pairs, int Messages, int Window, ulong FirstUid, string Scenario = "chat", int Members = 1000, int Online = 200, int Rate = 0, int HoldSeconds = 10, string ReadyFile = "", string Client = "lean", int Seconds = 60, bool OfflineReceivers = false)
 {
-    public const string Usage = "usage: OrleansIm.Load [--scenario chat|group|groupchat|room|idle|soak] [--host 127.0.0.1] [--tcp 9002] [--http 8002] [--transport tcp|ws|mixed] [--messages 200] [--first-uid N] [--client lean|signalr]\n" +
-        "  --client signalr drives the SignalR peer (bench/OrleansIm.Peer) instead, for chat and room\n" +
+    public const string Usage = "usage: OrleansIm.Load [--scenario chat|group|groupchat|room|idle|soak] [--host 127.0.0.1] [--tcp 9002] [--http 8002] [--transport tcp|ws|mixed] [--messages 200] [--first-uid N] [--client lean|signalr|signalr-lean]\n" +
+        "  --client signalr drives the SignalR peer (bench/OrleansIm.Peer) instead, for chat and room, with the SignalR .NET client;\n" +
+        "  --client signalr-lean does it with a raw-WebSocket client of the hub protocol (MessagePack), pipelined like the lean client\n" +
         "  chat:  [--pairs 50] [--window 1] [--rate 0] [--receivers online|offline]   one sender and one receiver per pair; --rate N: open loop at N messages/s in total;\n" +
         "         --receivers offline: the receivers never log in (messages wait in their inboxes; what a mobile-push webhook reports)\n" +
         "  group: [--members 1000] [--online 200]   one owner sends to a group; --online members are connected\n" +
@@ -35,7 +36,7 @@ public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string 
                 "--members" => options with { Members = Int(value) },
                 "--online" => options with { Online = Int(value) },
                 "--rate" => options with { Rate = Int(value) },
-                "--client" => value is "lean" or "signalr" ? options with { Client = value } : throw new ArgumentException(Usage),
+                "--client" => value is "lean" or "signalr" or "signalr-lean" ? options with { Client = value } : throw new ArgumentException(Usage),
                 "--hold" => options with { HoldSeconds = Int(value) },
                 "--ready-file" => options with { ReadyFile = value },
                 "--seconds" => options with { Seconds = Int(value) },

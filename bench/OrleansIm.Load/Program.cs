@@ -49,8 +49,11 @@ if (options.Scenario == "group")
     return groupReport.Lost == 0 ? 0 : 1;
 }
 
-var report = options.Client == "signalr"
-    ? await new OrleansIm.Load.SignalR.SignalRChat(options).RunAsync()
-    : await new OrleansIm.Load.Lean.LeanChat(options).RunAsync();
+var report = options.Client switch
+{
+    "signalr" => await new OrleansIm.Load.SignalR.SignalRChat(options).RunAsync(),
+    "signalr-lean" => await new OrleansIm.Load.SignalR.LeanHubChat(options).RunAsync(),
+    _ => await new OrleansIm.Load.Lean.LeanChat(options).RunAsync(),
+};
 Console.WriteLine(report);
 return report.Lost == 0 && report.Refused == 0 ? 0 : 1;
