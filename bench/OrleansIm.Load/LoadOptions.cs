@@ -3,11 +3,12 @@ using System.Globalization;
 namespace OrleansIm.Load;
 
 /// <summary>Command-line settings of the load tool.</summary>
-public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string Transport, int Pairs, int Messages, int Window, ulong FirstUid, string Scenario = "chat", int Members = 1000, int Online = 200, int Rate = 0, int HoldSeconds = 10, string ReadyFile = "", string Client = "lean", int Seconds = 60, bool OfflineReceivers = false)
+public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string Transport, int Pairs, int Messages, int Window, ulong FirstUid, string Scenario = "chat", int Members = 1000, int Online = 200, int Rate = 0, int HoldSeconds = 10, string ReadyFile = "", string Client = "lean", int Seconds = 60, bool OfflineReceivers = false, int Connections = 1)
 {
     public const string Usage = "usage: OrleansIm.Load [--scenario chat|group|groupchat|room|idle|soak] [--host 127.0.0.1] [--tcp 9002] [--http 8002] [--transport tcp|ws|mixed] [--messages 200] [--first-uid N] [--client lean|signalr|signalr-lean]\n" +
         "  --client signalr drives the SignalR peer (bench/OrleansIm.Peer) instead, for chat and room, with the SignalR .NET client;\n" +
         "  --client signalr-lean does it with a raw-WebSocket client of the hub protocol (MessagePack), pipelined like the lean client\n" +
+        "  --connections N (--client signalr, chat): each sender spreads its --window invocations over N hub connections of its user\n" +
         "  chat:  [--pairs 50] [--window 1] [--rate 0] [--receivers online|offline]   one sender and one receiver per pair; --rate N: open loop at N messages/s in total;\n" +
         "         --receivers offline: the receivers never log in (messages wait in their inboxes; what a mobile-push webhook reports)\n" +
         "  group: [--members 1000] [--online 200]   one owner sends to a group; --online members are connected\n" +
@@ -40,12 +41,13 @@ public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string 
                 "--hold" => options with { HoldSeconds = Int(value) },
                 "--ready-file" => options with { ReadyFile = value },
                 "--seconds" => options with { Seconds = Int(value) },
+                "--connections" => options with { Connections = Int(value) },
                 "--receivers" => value is "online" or "offline" ? options with { OfflineReceivers = value == "offline" } : throw new ArgumentException(Usage),
                 _ => throw new ArgumentException(Usage),
             };
         }
 
-        if (args.Length % 2 != 0 || options.Pairs < 1 || options.Messages < 1 || options.Window < 1 || options.Online < 1 || options.Rate < 0 || options.HoldSeconds < 0 || (options.Scenario == "group" && options.Online >= options.Members))
+        if (args.Length % 2 != 0 || options.Pairs < 1 || options.Messages < 1 || options.Window < 1 || options.Connections < 1 || options.Online < 1 || options.Rate < 0 || options.HoldSeconds < 0 || (options.Scenario == "group" && options.Online >= options.Members))
         {
             throw new ArgumentException(Usage);
         }

@@ -8,7 +8,8 @@ namespace OrleansIm.Load.SignalR;
 /// <summary>
 /// The chat scenario against the SignalR peer, driven by the SignalR .NET client: each sender invokes Chat with the
 /// same CHAT frame bytes, keeping <c>window</c> invocations outstanding (closed loop) or on a schedule (<c>--rate</c>);
-/// the completed invocation is the ACK; receivers count what the hub relays.
+/// the completed invocation is the ACK; receivers count what the hub relays. With <c>--connections N</c> each sender
+/// has N hub connections (the same user) and sends its invocations over them in turn, the window still per sender.
 /// </summary>
 public sealed class SignalRChat(LoadOptions options)
 {
@@ -22,12 +23,17 @@ public sealed class SignalRChat(LoadOptions options)
 
     public async Task<LoadReport> RunAsync()
     {
-        var senders = new HubConnection[options.Pairs];
+        var senders = new HubConnection[options.Pairs][];
         var receivers = new HubConnection[options.Pairs];
         for (int i = 0; i < options.Pairs; i++)
         {
             var uid = options.FirstUid + (ulong)(2 * i);
-            senders[i] = await PeerConnections.ConnectAsync(options, uid);
+            senders[i] = new HubConnection[options.Connections];
+            for (int c = 0; c < options.Connections; c++)
+            {
+                senders[i][c] = await PeerConnections.ConnectAsync(options, uid);
+            }
+
             receivers[i] = await PeerConnections.ConnectAsync(options, uid + 1);
             receivers[i].On<byte[]>("m", frame =>
             {
@@ -45,7 +51,7 @@ public sealed class SignalRChat(LoadOptions options)
         }
 
         var elapsed = clock.Elapsed;
-        foreach (var connection in senders.Concat(receivers))
+        foreach (var connection in senders.SelectMany(s => s).Concat(receivers))
         {
             await connection.DisposeAsync();
         }
@@ -53,7 +59,7 @@ public sealed class SignalRChat(LoadOptions options)
         return new LoadReport(options, _acked, 0, _delivered, _acked - _delivered, elapsed, _ackLatency, _deliveryLatency);
     }
 
-    private async Task SendAsync(HubConnection sender, ulong uid, ulong dest)
+    private async Task SendAsync(HubConnection[] sender, ulong uid, ulong dest)
     {
         var destName = dest.ToString(System.Globalization.CultureInfo.InvariantCulture);
         using var window = new SemaphoreSlim(options.Window);
@@ -80,7 +86,7 @@ public sealed class SignalRChat(LoadOptions options)
 
             var frame = new byte[256];
             int length = Wire.WriteChat(frame, (ulong)m, uid, dest, intended, Text);
-            inFlight.Add(InvokeAsync(sender, destName, frame[..length], intended, interval > 0 ? null : window));
+            inFlight.Add(InvokeAsync(sender[m % sender.Length], destName, frame[..length], intended, interval > 0 ? null : window));
         }
 
         await Task.WhenAll(inFlight);
