@@ -21,9 +21,12 @@ if (options.Scenario == "idle")
 
 if (options.Scenario == "room")
 {
-    var roomReport = options.Client == "signalr"
-        ? await new OrleansIm.Load.SignalR.SignalRRoom(options).RunAsync()
-        : await new OrleansIm.Load.Lean.LeanRoom(options).RunAsync();
+    var roomReport = options.Client switch
+    {
+        "signalr" => await new OrleansIm.Load.SignalR.SignalRRoom(options).RunAsync(),
+        "signalr-lean" => await new OrleansIm.Load.SignalR.LeanHubRoom(options).RunAsync(),
+        _ => await new OrleansIm.Load.Lean.LeanRoom(options).RunAsync(),
+    };
     Console.WriteLine(roomReport);
     return roomReport.Lost == 0 ? 0 : 1;
 }

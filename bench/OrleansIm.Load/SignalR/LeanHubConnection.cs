@@ -74,7 +74,14 @@ public sealed class LeanHubConnection : IAsyncDisposable
     /// invocation id <paramref name="invocationId"/> (sent as its decimal string) and the arguments (string, byte[]);
     /// returns its length. <paramref name="destination"/> needs the arguments' length plus 64 bytes.
     /// </summary>
-    public static int WriteInvocation(Span<byte> destination, ulong invocationId, ReadOnlySpan<byte> target, ReadOnlySpan<byte> text, ReadOnlySpan<byte> data)
+    public static int WriteInvocation(Span<byte> destination, ulong invocationId, ReadOnlySpan<byte> target, ReadOnlySpan<byte> text, ReadOnlySpan<byte> data) =>
+        WriteInvocation(destination, invocationId, target, text, data, withData: true);
+
+    /// <summary>Writes one whole invocation of <paramref name="target"/> with one string argument; see the other overload.</summary>
+    public static int WriteInvocation(Span<byte> destination, ulong invocationId, ReadOnlySpan<byte> target, ReadOnlySpan<byte> text) =>
+        WriteInvocation(destination, invocationId, target, text, default, withData: false);
+
+    private static int WriteInvocation(Span<byte> destination, ulong invocationId, ReadOnlySpan<byte> target, ReadOnlySpan<byte> text, ReadOnlySpan<byte> data, bool withData)
     {
         // The body goes after room for the longest length prefix, then moves back onto the prefix's actual length.
         const int Room = 5;
@@ -86,9 +93,13 @@ public sealed class LeanHubConnection : IAsyncDisposable
         Utf8Formatter.TryFormat(invocationId, digits, out int idLength);
         int n = 3 + String(body[3..], digits[..idLength]);
         n += String(body[n..], target);
-        body[n++] = 0x92;
+        body[n++] = withData ? (byte)0x92 : (byte)0x91;
         n += String(body[n..], text);
-        n += Binary(body[n..], data);
+        if (withData)
+        {
+            n += Binary(body[n..], data);
+        }
+
 
         int prefix = 0;
         Span<byte> lengthPrefix = stackalloc byte[Room];
@@ -104,6 +115,33 @@ public sealed class LeanHubConnection : IAsyncDisposable
         body[..n].CopyTo(destination[prefix..]);
         lengthPrefix[..prefix].CopyTo(destination);
         return prefix + n;
+    }
+
+    /// <summary>Set-up only: invokes <paramref name="target"/>(<paramref name="text"/>) and waits for its completion (relays before it are dropped).</summary>
+    public async Task InvokeAsync(string target, string text, ulong invocationId)
+    {
+        var message = new byte[text.Length * 3 + target.Length * 3 + 64];
+        int length = WriteInvocation(message, invocationId, System.Text.Encoding.UTF8.GetBytes(target), System.Text.Encoding.UTF8.GetBytes(text));
+        await SendAsync(message.AsMemory(0, length));
+        var kind = HubMessageKind.Relay;
+        while (kind == HubMessageKind.Relay)
+        {
+            if (!await ReceiveAsync((k, id, _) =>
+                {
+                    if (k != HubMessageKind.Relay && id == invocationId)
+                    {
+                        kind = k;
+                    }
+                }))
+            {
+                throw new IOException($"closed while waiting for {target} of {Uid}");
+            }
+        }
+
+        if (kind == HubMessageKind.Error)
+        {
+            throw new InvalidOperationException($"{target}({text}) of {Uid} failed");
+        }
     }
 
     /// <summary>Sends whole hub messages (one WebSocket message may carry several).</summary>
