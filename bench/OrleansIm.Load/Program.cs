@@ -13,9 +13,12 @@ catch (ArgumentException ex)
 
 if (options.Scenario == "idle")
 {
-    Console.WriteLine(options.Client == "signalr"
-        ? await new OrleansIm.Load.SignalR.SignalRIdle(options).RunAsync()
-        : await new OrleansIm.Load.Lean.LeanIdle(options).RunAsync());
+    Console.WriteLine(options.Client switch
+    {
+        "signalr" => await new OrleansIm.Load.SignalR.SignalRIdle(options).RunAsync(),
+        "signalr-lean" => await new OrleansIm.Load.SignalR.LeanHubIdle(options).RunAsync(),
+        _ => await new OrleansIm.Load.Lean.LeanIdle(options).RunAsync(),
+    });
     return 0;
 }
 
