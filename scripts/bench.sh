@@ -2,7 +2,8 @@
 # Side-by-side benchmark on this machine, over loopback, in one run:
 #   floor     bench/OrleansIm.Floor: a bare Kestrel relay of the same frames (TCP and WebSocket), no grains, no storage
 #   peer      bench/OrleansIm.Peer: an ASP.NET Core SignalR hub doing the same relay (WebSocket, MessagePack),
-#             driven by the SignalR .NET client
+#             driven by a lean client of the hub protocol (--client signalr-lean); its closed-loop chat is also run
+#             with the SignalR .NET client (--client signalr), which saturates before the hub does, and shown beside it
 #   embedded  OrleansIm, embedded mode
 #   postgres  OrleansIm on a throwaway PostgreSQL 15 with fsync on
 # Every figure is also given as a ratio of the floor's on the same transport. The load tool's own report for each
@@ -56,7 +57,7 @@ start_server() {
 
 load() {
   local client=lean
-  [ "$current" = peer ] && client=signalr
+  [ "$current" = peer ] && client=signalr-lean
   dotnet bench/OrleansIm.Load/bin/Release/net10.0/OrleansIm.Load.dll --tcp "$tcp_port" --http "$http_port" --client "$client" "$@" 2>&1
 }
 
@@ -102,6 +103,7 @@ for current in floor peer embedded postgres; do
   [ "$current" = peer ] && transports="ws"
   for transport in $transports; do
     measure "chat-$transport" --transport "$transport" --pairs "$pairs" --messages "$messages" --window "$window"
+    [ "$current" = peer ] && measure "chat-$transport-dotnet" --transport "$transport" --pairs "$pairs" --messages "$messages" --window "$window" --client signalr
     base=$(floor_rate "$transport")
     rate=$(python3 -c "print(int(${base:-0} * 0.25))")
     open_rate[$transport]=$rate
@@ -128,11 +130,14 @@ echo "# scripts/bench.sh, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores; load tool
 echo
 echo "## Chat, closed loop: $pairs pairs, up to $window unacknowledged per sender (messages/s, ratio to the floor)"
 echo
-echo "| transport | floor | peer (SignalR) | embedded | postgres (fsync on) |"
+echo "| transport | floor | peer (SignalR; hub-protocol client / SignalR .NET client) | embedded | postgres (fsync on) |"
 echo "|---|---:|---:|---:|---:|"
 for t in tcp ws; do
   row="| $t"
-  for s in $servers; do v=$(field "$s:chat-$t" throughput); row+=" | ${v:--} ($(ratio "$v" "$(floor_rate "$t")"))"; done
+  for s in $servers; do
+    v=$(field "$s:chat-$t" throughput); row+=" | ${v:--} ($(ratio "$v" "$(floor_rate "$t")"))"
+    if [ "$s" = peer ] && [ -n "${result[peer:chat-$t-dotnet]:-}" ]; then row+=" / $(field "peer:chat-$t-dotnet" throughput)"; fi
+  done
   echo "$row |"
 done
 echo
