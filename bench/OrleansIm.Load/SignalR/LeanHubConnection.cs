@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using MessagePack;
 
 namespace OrleansIm.Load.SignalR;
@@ -23,7 +24,7 @@ public delegate void HubMessageHandler(HubMessageKind kind, ulong invocationId, 
 /// <summary>
 /// A SignalR hub connection spoken directly on a WebSocket, for load: the MessagePack hub protocol (version 1), no
 /// negotiate round trip, invocations hand-encoded into the caller's buffer (several per WebSocket message), one receive
-/// buffer reused for every message, and only the fields the load needs read back. What <see cref="OrleansIm.Load.Lean.LeanConnection"/>
+/// buffer reused for every message (its awaits on pooled builders), and only the fields the load needs read back. What <see cref="OrleansIm.Load.Lean.LeanConnection"/>
 /// is to the OrleansIm protocol, so that the load tool is not what limits the SignalR peer.
 /// </summary>
 public sealed class LeanHubConnection : IAsyncDisposable
@@ -145,6 +146,7 @@ public sealed class LeanHubConnection : IAsyncDisposable
     }
 
     /// <summary>Sends whole hub messages (one WebSocket message may carry several).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SendAsync(ReadOnlyMemory<byte> messages)
     {
         _lastSend = Environment.TickCount64;
@@ -159,6 +161,7 @@ public sealed class LeanHubConnection : IAsyncDisposable
         Environment.TickCount64 - _lastSend > 10_000 ? SendAsync(Ping) : ValueTask.CompletedTask;
 
     /// <summary>Reads once and hands every whole hub message to <paramref name="handler"/>; false when the hub closed.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> ReceiveAsync(HubMessageHandler handler)
     {
         if (!await ReadAsync())
@@ -170,6 +173,7 @@ public sealed class LeanHubConnection : IAsyncDisposable
         return true;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ReadAsync()
     {
         if (_start > 0 && _start == _end)
