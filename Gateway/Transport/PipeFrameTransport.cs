@@ -8,14 +8,12 @@ namespace OrleansIm.Gateway.Transport;
 /// <summary>
 /// Raw TCP (or any duplex pipe): frames go back to back. A batch of frames is gathered in a buffer of the
 /// connection's own and handed to the output pipe in one write: every write into the pipe takes its lock, which the
-/// socket sender holds too, so writing frame by frame contended on it under fan-out.
+/// socket sender holds too, so writing frame by frame contended on it under fan-out. The buffer is the pool's and
+/// goes back to it once the batch is in the pipe.
 /// </summary>
 public sealed class PipeFrameTransport(IDuplexPipe pipe, string remoteAddress, Action abort) : IFrameTransport
 {
-    // A batch buffer grown past this is dropped after the flush instead of being kept by an idle connection.
-    private const int KeptBatchBytes = 16 * 1024;
-
-    private ArrayBufferWriter<byte>? _batch;
+    private readonly PooledBatch _batch = new();
 
     public PipeFrameTransport(ConnectionContext context)
         : this(context.Transport, context.RemoteEndPoint?.ToString() ?? "?", context.Abort)
@@ -28,21 +26,14 @@ public sealed class PipeFrameTransport(IDuplexPipe pipe, string remoteAddress, A
 
     public PipeReader Input => pipe.Input;
 
-    public void Write(in OutboundFrame frame, ulong sid, uint nid) => frame.WriteTo(_batch ??= new ArrayBufferWriter<byte>(1024), sid, nid);
+    public void Write(in OutboundFrame frame, ulong sid, uint nid) => frame.WriteTo(_batch, sid, nid);
 
     public async ValueTask<bool> FlushAsync(CancellationToken cancellationToken)
     {
-        if (_batch is { WrittenCount: > 0 } batch)
+        if (_batch.WrittenCount > 0)
         {
-            pipe.Output.Write(batch.WrittenSpan);
-            if (batch.Capacity > KeptBatchBytes)
-            {
-                _batch = null;
-            }
-            else
-            {
-                batch.ResetWrittenCount();
-            }
+            pipe.Output.Write(_batch.WrittenSpan);
+            _batch.Release();
         }
 
         var result = await pipe.Output.FlushAsync(cancellationToken);

@@ -19,7 +19,7 @@ public sealed class WebSocketFrameTransport : IFrameTransport
 
     private readonly WebSocket _socket;
     private readonly Pipe _input = new(new PipeOptions(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, minimumSegmentSize: IdleReceiveChunk, useSynchronizationContext: false));
-    private readonly ArrayBufferWriter<byte> _pending = new();
+    private readonly PooledBatch _pending = new();
     private readonly List<int> _pendingLengths = [];
     private readonly CancellationTokenSource _stop = new();
 
@@ -64,7 +64,8 @@ public sealed class WebSocketFrameTransport : IFrameTransport
         }
         finally
         {
-            _pending.ResetWrittenCount();
+            // Sent (or failed): the buffer goes back to the pool, so an idle connection holds none.
+            _pending.Release();
             _pendingLengths.Clear();
         }
     }

@@ -3,7 +3,10 @@ using OrleansIm.Protocol;
 
 namespace OrleansIm.Tests.Gateway;
 
-/// <summary>The lock-free outbound queue: no frame is lost and the reader is never left asleep with frames queued.</summary>
+/// <summary>
+/// The outbound queue: no frame is lost or reordered, the reader is never left asleep with frames queued, and an idle
+/// queue holds no more than its first small ring.
+/// </summary>
 public sealed class OutboundQueueTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
@@ -54,6 +57,46 @@ public sealed class OutboundQueueTests
         Assert.False(queue.TryWrite(OutboundFrame.Message(Cmd.Pong, 4, null)));
         Assert.True(queue.TryRead(out var second));
         Assert.Equal(2UL, second.Serial);
+    }
+
+    [Fact]
+    public void Frames_keep_their_order_while_the_ring_wraps_and_grows_and_a_drained_burst_lets_its_ring_go()
+    {
+        var queue = new OutboundQueue(1000);
+        Assert.Equal(0, queue.Slots);
+        ulong written = 0, read = 0;
+
+        // Wrap the first ring several times with the reader one frame behind.
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.True(queue.TryWrite(OutboundFrame.Message(Cmd.Pong, ++written, null)));
+            Assert.True(queue.TryWrite(OutboundFrame.Message(Cmd.Pong, ++written, null)));
+            Assert.True(queue.TryRead(out var frame));
+            Assert.Equal(++read, frame.Serial);
+        }
+
+        Assert.Equal(OutboundQueue.FirstSlots * 4, queue.Slots);
+
+        // A burst grows it past what is kept, starting from a head in the middle of the ring.
+        for (int i = 0; i < 200; i++)
+        {
+            Assert.True(queue.TryWrite(OutboundFrame.Message(Cmd.Pong, ++written, null)));
+        }
+
+        Assert.True(queue.Slots > OutboundQueue.KeptSlots);
+        while (queue.TryRead(out var frame))
+        {
+            Assert.Equal(++read, frame.Serial);
+        }
+
+        Assert.Equal(written, read);
+        Assert.Equal(0, queue.Slots);
+
+        // An idle connection's few frames stay in the first ring, which is kept.
+        Assert.True(queue.TryWrite(OutboundFrame.Message(Cmd.Pong, ++written, null)));
+        Assert.True(queue.TryRead(out var last));
+        Assert.Equal(++read, last.Serial);
+        Assert.Equal(OutboundQueue.FirstSlots, queue.Slots);
     }
 
     private static async Task<int> ReadAllAsync(OutboundQueue queue)
