@@ -74,7 +74,7 @@ public sealed partial class UserGrain
     private Dictionary<uint, NodeRef> OnlineNodes()
     {
         var nodes = new Dictionary<uint, NodeRef>();
-        foreach (var session in _sessions.Values)
+        foreach (var session in _sessions)
         {
             nodes.TryAdd(session.Address.Nid, new NodeRef(session.Address.Nid, session.Address.Node, session.Address.Silo));
         }

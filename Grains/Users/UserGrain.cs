@@ -19,6 +19,7 @@ public sealed partial class UserGrain(
     IMessageStore store,
     IOptions<UserOptions> options,
     IClusterMembershipService membership,
+    ILocalSiloDetails localSilo,
     IGatewayNodes nodes,
     SenderFloors floors,
     IOptions<OrderingOptions> ordering,
@@ -30,10 +31,11 @@ public sealed partial class UserGrain(
     // Sessions live only in memory, so the activation must outlive idle periods while anyone is connected.
     private static readonly TimeSpan KeepAliveWhileOnline = TimeSpan.FromDays(365);
 
-    private readonly SortedDictionary<ulong, SessionInfo> _sessions = [];
+    private readonly SessionTable _sessions = new();
     private MembershipVersion _checkedMembership = MembershipVersion.MinValue;
     private readonly UserOptions _options = options.Value;
     private NodePushOrder? _pushOrder;
+    private IGrainTimer? _deadSiloCheck;
 
     private ulong Uid => (ulong)this.GetPrimaryKeyLong();
 
@@ -41,7 +43,35 @@ public sealed partial class UserGrain(
     {
         _head = await store.GetHeadAsync(LogKind.Inbox, Uid, cancellationToken);
         _persistedCursor = state.State.DeliveryCursor;
-        this.RegisterGrainTimer(_ => { DropSessionsOfDeadSilos(); return Task.CompletedTask; }, _options.DeadSiloCheckInterval, _options.DeadSiloCheckInterval);
+    }
+
+    /// <summary>
+    /// A session on another silo can outlive that silo without an OFFLINE: while there is one, a timer looks for
+    /// silos declared dead, so that presence goes offline even when no push comes by. Sessions on this grain's own
+    /// silo (the usual case: the grain is placed where its user logs in) die with it, so an idle user needs no timer.
+    /// </summary>
+    private void WatchRemoteSessions()
+    {
+        var here = localSilo.SiloAddress;
+        bool remote = false;
+        foreach (var session in _sessions)
+        {
+            if (!session.Address.Silo.Equals(here))
+            {
+                remote = true;
+                break;
+            }
+        }
+
+        if (remote && _deadSiloCheck is null)
+        {
+            _deadSiloCheck = this.RegisterGrainTimer(_ => { DropSessionsOfDeadSilos(); return Task.CompletedTask; }, _options.DeadSiloCheckInterval, _options.DeadSiloCheckInterval);
+        }
+        else if (!remote && _deadSiloCheck is not null)
+        {
+            _deadSiloCheck.Dispose();
+            _deadSiloCheck = null;
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -60,8 +90,9 @@ public sealed partial class UserGrain(
 
         bool first = _sessions.Count == 0;
         var nodesBefore = OnlineNodes();
-        _sessions[session.Sid] = session;
+        _sessions.Set(session);
         ReportNodeChanges(nodesBefore);
+        WatchRemoteSessions();
         DelayDeactivation(KeepAliveWhileOnline);
         if (first)
         {
@@ -86,6 +117,7 @@ public sealed partial class UserGrain(
             var nodesBefore = OnlineNodes();
             _sessions.Remove(sid);
             ReportNodeChanges(nodesBefore);
+            WatchRemoteSessions();
             OnSessionsEnded();
             await RecordSessionEndedAsync(sid, nid);
         }
@@ -158,6 +190,7 @@ public sealed partial class UserGrain(
         }
 
         ReportNodeChanges(nodesBefore);
+        WatchRemoteSessions();
 
         if (dead.Count > 0)
         {
@@ -184,7 +217,7 @@ public sealed partial class UserGrain(
 
     public Task<int> KickAll(uint code)
     {
-        foreach (var session in _sessions.Values)
+        foreach (var session in _sessions)
         {
             NodeOf(session.Address).Kick(session.Address.ConnectionId, code).Ignore();
         }
@@ -204,7 +237,7 @@ public sealed partial class UserGrain(
         // The common case, every target on one node, without building groups.
         SessionAddress? only = null;
         int targets = 0;
-        foreach (var session in _sessions.Values)
+        foreach (var session in _sessions)
         {
             if (session.Sid == exceptSid)
             {
@@ -228,7 +261,7 @@ public sealed partial class UserGrain(
 
         var ids = new long[targets];
         int i = 0;
-        foreach (var session in _sessions.Values)
+        foreach (var session in _sessions)
         {
             if (session.Sid != exceptSid)
             {
