@@ -157,7 +157,7 @@ public static partial class ImHost
         builder.Services.AddHostedService<RetentionService>();
         builder.Services.AddOpenApi();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(ImMetrics.MeterName, "Microsoft.Orleans")
+            .AddMeter(ImMetrics.MeterName, "Microsoft.Orleans", "System.Runtime")
             .AddPrometheusExporter());
         var health = builder.Services.AddHealthChecks().AddCheck<GatewayHealthCheck>("gateway", tags: [ReadyTag]);
         if (durable)
