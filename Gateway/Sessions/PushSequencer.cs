@@ -47,7 +47,7 @@ public sealed class PushSequencer(TimeProvider time, TimeSpan gapWait)
                     run.HeldSince = now;
                 }
 
-                (run.Held ??= [])[order.Seq] = () => deliver(state);
+                (run.Held ??= [])[order.Seq] = Defer(deliver, state);
                 Waiting++;
                 return;
             }
@@ -61,6 +61,10 @@ public sealed class PushSequencer(TimeProvider time, TimeSpan gapWait)
             }
         }
     }
+
+    // Apart from Accept, so that only a push that waits pays for its closure (a lambda capturing a parameter of
+    // Accept would be allocated on every call, waiting or not).
+    private static Action Defer<TState>(Action<TState> deliver, TState state) => () => deliver(state);
 
     /// <summary>
     /// Called by the node's sweep: gives up the missing pushes that runs have waited for longer than the gap wait,

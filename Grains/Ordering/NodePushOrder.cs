@@ -20,7 +20,7 @@ public sealed class NodePushOrder(IGatewayNodes nodes, TimeProvider time)
         }
 
         var now = time.GetTimestamp();
-        int i = _runs.FindIndex(r => r.Nid == nid);
+        int i = IndexOf(nid);
         if (i < 0)
         {
             _runs.Add(new Run(nid, NewSource(), 0, now));
@@ -35,6 +35,21 @@ public sealed class NodePushOrder(IGatewayNodes nodes, TimeProvider time)
         var run = _runs[i] with { Seq = _runs[i].Seq + 1, Last = now };
         _runs[i] = run;
         return new PushOrder(run.Source, run.Seq);
+    }
+
+    // A loop, not FindIndex with a lambda: the lambda's capture of nid would be allocated on every call, local
+    // pushes included.
+    private int IndexOf(uint nid)
+    {
+        for (int i = 0; i < _runs.Count; i++)
+        {
+            if (_runs[i].Nid == nid)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private static ulong NewSource()

@@ -172,7 +172,7 @@ public sealed partial class UserGrain(
         }
 
         _checkedMembership = snapshot.Version;
-        var dead = _sessions.Values.Where(s => snapshot.GetSiloStatus(s.Address.Silo) == SiloStatus.Dead).Select(s => s.Sid).ToList();
+        var dead = SessionsOfDeadSilos(snapshot);
         if (dead.Count == 0)
         {
             return;
@@ -198,6 +198,11 @@ public sealed partial class UserGrain(
             OnSessionsEnded();
         }
     }
+
+    // Apart from DropSessionsOfDeadSilos, which every push passes through: its lambda's capture of the snapshot would
+    // be allocated on every call, even when the membership did not change.
+    private List<ulong> SessionsOfDeadSilos(ClusterMembershipSnapshot snapshot) =>
+        _sessions.Values.Where(s => snapshot.GetSiloStatus(s.Address.Silo) == SiloStatus.Dead).Select(s => s.Sid).ToList();
 
     private void OnSessionsEnded()
     {
