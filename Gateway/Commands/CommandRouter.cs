@@ -164,7 +164,7 @@ public sealed partial class CommandRouter
             }
 
             // proto2 required fields are not enforced by the C# runtime.
-            if (!request.IsInitialized())
+            if (!RequiredFields.AreSet(request))
             {
                 connection.SendExcept(ResultCode.BadBody, header.Type, header.Serial);
                 return null;
