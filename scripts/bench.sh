@@ -61,12 +61,25 @@ load() {
   dotnet bench/OrleansIm.Load/bin/Release/net10.0/OrleansIm.Load.dll --tcp "$tcp_port" --http "$http_port" --client "$client" "$@" 2>&1
 }
 
-# Runs one load and keeps the lines that matter; the whole report goes to the log.
+# The server's CPU time so far in clock ticks (user + system), from /proc.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+# Bytes the server allocated so far (the runtime's counter at /metrics; OrleansIm only, empty elsewhere).
+allocated() { curl -sf "http://127.0.0.1:$http_port/metrics" 2>/dev/null | awk '/^dotnet_gc_heap_total_allocated_bytes_total/ {print $2}'; }
+
+# Runs one load and keeps the lines that matter; the whole report goes to the log. The server's CPU and allocations
+# over the run are kept per acknowledged message (the logins of the run's sessions are in them too).
 measure() {
   local name=$1; shift
-  local out
+  local out ticks0 ticks1 alloc0 alloc1 acked
+  ticks0=$(cpu_ticks); alloc0=$(allocated)
   out=$(load "$@") || true
-  printf '%s\n' "--- $current: $name" "$out" >>"$log"
+  ticks1=$(cpu_ticks); alloc1=$(allocated)
+  acked=$(sed -n 's/.*acked=\([0-9]*\).*/\1/p' <<<"$out" | head -n 1)
+  if [ -n "$acked" ] && [ "$acked" -gt 0 ]; then
+    cost[$current:$name]=$(awk -v t=$((ticks1 - ticks0)) -v hz="$(getconf CLK_TCK)" -v n="$acked" -v a0="$alloc0" -v a1="$alloc1" \
+      'BEGIN { printf "%.1f us", t * 1e6 / hz / n; if (a0 != "" && a1 != "") printf ", %d B", (a1 - a0) / n }')
+  fi
+  printf '%s\n' "--- $current: $name (server CPU, allocated per message: ${cost[$current:$name]:--})" "$out" >>"$log"
   result[$current:$name]=$(tr '\n' ' ' <<<"$out")
 }
 field() { sed -n "s|.*$2=\([0-9.]*\).*|\1|p" <<<"${result[$1]:-}" | head -n 1; }
@@ -92,17 +105,23 @@ measure_idle() {
   fi
 }
 
-declare -A result open_rate
+declare -A result open_rate cost
 floor_rate() { field "floor:chat-$1" throughput; }
 for current in floor peer embedded postgres; do
   [ "$current" = postgres ] && start_postgres
   start_server "$current"
+  # The first seconds after a start, measured as the first run: open loop at 25% of the floor's TCP maximum.
+  if [ "$current" = embedded ]; then
+    rate=$(python3 -c "print(int(${floor_tcp_max:-0} * 0.25))")
+    [ "$rate" -gt 0 ] && measure "cold-tcp" --transport tcp --pairs "$pairs" --messages $((rate * 10 / pairs)) --rate "$rate"
+  fi
   # A short discarded run first: the JIT's tiering and first activations are not what is measured.
   load --transport tcp --pairs 10 --messages 2000 --window 16 >/dev/null 2>&1 || true
   transports="tcp ws"
   [ "$current" = peer ] && transports="ws"
   for transport in $transports; do
     measure "chat-$transport" --transport "$transport" --pairs "$pairs" --messages "$messages" --window "$window"
+    [ "$current" = floor ] && [ "$transport" = tcp ] && floor_tcp_max=$(floor_rate tcp)
     [ "$current" = peer ] && measure "chat-$transport-dotnet" --transport "$transport" --pairs "$pairs" --messages "$messages" --window "$window" --client signalr
     base=$(floor_rate "$transport")
     rate=$(python3 -c "print(int(${base:-0} * 0.25))")
@@ -141,6 +160,16 @@ for t in tcp ws; do
   echo "$row |"
 done
 echo
+echo "## Server CPU and allocation per chat message in those runs (CPU µs; bytes allocated, OrleansIm only)"
+echo
+echo "| transport | floor | peer (SignalR) | embedded | postgres |"
+echo "|---|---:|---:|---:|---:|"
+for t in tcp ws; do
+  row="| $t"
+  for s in $servers; do row+=" | ${cost[$s:chat-$t]:--}"; done
+  echo "$row |"
+done
+echo
 echo "## Chat, open loop at 25% of the floor's maximum: ACK latency p50 / p99 / p99.9 ms, from the intended send time"
 echo
 echo "| transport | rate | floor | peer (SignalR) | embedded | postgres |"
@@ -150,6 +179,8 @@ for t in tcp ws; do
   for s in $servers; do v=$(latency "$s:open-$t" ack); row+=" | ${v:--}"; done
   echo "$row |"
 done
+echo
+echo "Embedded, TCP, the first run after a start (before any warm-up) against the same load warm: $(latency embedded:cold-tcp ack || true) against $(latency embedded:open-tcp ack || true)"
 echo
 echo "## Room fan-out, one sender keeping 256 ROOM-BC in flight: deliveries/s (ratio to the floor), delivery p99 ms"
 echo
