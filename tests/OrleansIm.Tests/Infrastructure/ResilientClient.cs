@@ -10,9 +10,17 @@ namespace OrleansIm.Tests.Infrastructure;
 /// gateway dies: reconnects (to the next gateway it knows), logs in again, resends what was not acknowledged with the
 /// same serial, and SYNCs. This class keeps what was delivered by seq, and, when <see cref="SyncAllAsync"/> replays
 /// everything again, checks it against what was delivered before (<see cref="Conflicts"/>).
+/// Gateways are "host:port" TCP endpoints: the client logs in at <c>gateways[home]</c> and, when that one cannot be
+/// reached, tries the others in order.
 /// </summary>
-public sealed class ResilientClient(ulong uid, int[] tcpPorts, int home) : IAsyncDisposable
+public sealed class ResilientClient(ulong uid, string[] gateways, int home) : IAsyncDisposable
 {
+    /// <summary>A client of silos on loopback, given their TCP ports.</summary>
+    public ResilientClient(ulong uid, int[] tcpPorts, int home)
+        : this(uid, [.. tcpPorts.Select(p => $"127.0.0.1:{p}")], home)
+    {
+    }
+
     private readonly SemaphoreSlim _connecting = new(1, 1);
     private ChatClient? _chat;
     private Task _reading = Task.CompletedTask;
@@ -48,15 +56,16 @@ public sealed class ResilientClient(ulong uid, int[] tcpPorts, int home) : IAsyn
         {
             if (_chat is null)
             {
+                var colon = gateways[Home].LastIndexOf(':');
                 var options = new ChatClientOptions
                 {
                     Server = new Uri("http://127.0.0.1/"),
                     Uid = Uid,
                     TokenProvider = _ => ValueTask.FromResult(ProcessTokens.For(Uid)),
                     Transport = ChatTransport.Tcp,
-                    TcpHost = "127.0.0.1",
-                    TcpPort = tcpPorts[Home],
-                    Gateways = [.. tcpPorts.Where((_, i) => i != Home).Select(p => $"127.0.0.1:{p}")],
+                    TcpHost = gateways[Home][..colon],
+                    TcpPort = int.Parse(gateways[Home][(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture),
+                    Gateways = [.. gateways.Where((_, i) => i != Home)],
                     SyncFrom = 0,
                     RequestTimeout = TimeSpan.FromSeconds(5),
                     ReconnectMin = TimeSpan.FromMilliseconds(100),
