@@ -44,6 +44,12 @@ public sealed class ResilientClient(ulong uid, string[] gateways, int home) : IA
 
     public int LiveFrames;
 
+    /// <summary>The KICK that ended the client, if one did.</summary>
+    public string? KickedWith { get; private set; }
+
+    /// <summary>Why <see cref="SendAsync"/> last had to try again (for a failing test's message).</summary>
+    public string? LastRetry { get; private set; }
+
     private async Task<ChatClient> ConnectedAsync()
     {
         if (_chat is { } chat)
@@ -103,6 +109,9 @@ public sealed class ResilientClient(ulong uid, string[] gateways, int home) : IA
                 case ConnectionChanged { State: ConnectionState.Reconnecting }:
                     Interlocked.Increment(ref _reconnects);
                     break;
+                case Kicked k:
+                    KickedWith = $"KICK {k.Code} {k.Message} at {DateTime.UtcNow:HH:mm:ss.fff}";
+                    break;
             }
         }
     }
@@ -140,10 +149,18 @@ public sealed class ResilientClient(ulong uid, string[] gateways, int home) : IA
                 {
                     return null;
                 }
+
+                LastRetry = $"{CommandTable.NameOf(cmd)} serial {serial}: code {code} at {DateTime.UtcNow:HH:mm:ss.fff}";
+            }
+            catch (ImException ex) when (ex.Code == 0 && chat.State == ConnectionState.Closed)
+            {
+                // The SDK ended this client for good (a KICK): no retry can succeed.
+                throw new InvalidOperationException($"user {Uid}: the client was closed ({KickedWith ?? "no KICK seen"}) while sending serial {serial}", ex);
             }
             catch (ImException ex) when (ex.Code == 0)
             {
                 // A request the SDK does not resend by itself lost its connection: send it again.
+                LastRetry = $"{CommandTable.NameOf(cmd)} serial {serial}: {ex.Message} at {DateTime.UtcNow:HH:mm:ss.fff}";
             }
 
             if (stop.IsCancellationRequested && serial == 0)

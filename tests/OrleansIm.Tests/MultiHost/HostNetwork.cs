@@ -52,8 +52,9 @@ public sealed partial class HostNetwork : IDisposable
         }
 
         RemoveStale();
-        var name = $"{Prefix}{Environment.ProcessId}{(char)('a' + Interlocked.Increment(ref _networks) % 26)}";
-        var network = new HostNetwork(name, FreeSubnet(), count);
+        var number = Interlocked.Increment(ref _networks);
+        var name = $"{Prefix}{Environment.ProcessId}{(char)('a' + number % 26)}";
+        var network = new HostNetwork(name, FreeSubnet(number), count);
         try
         {
             Ip("link", "add", name, "type", "bridge");
@@ -93,9 +94,13 @@ public sealed partial class HostNetwork : IDisposable
         }
 
         _removed = true;
-        foreach (var ns in Namespaces)
+        for (var host = 0; host < Namespaces.Length; host++)
         {
-            Remove(ns);
+            Remove(Namespaces[host]);
+
+            // A namespace outlives its deletion while sockets in it still retransmit to a host cut off (its link down);
+            // deleting the link here keeps it from staying behind in the root namespace meanwhile.
+            TryIp("link", "delete", LinkOf(host));
         }
 
         TryIp("link", "delete", _name);
@@ -140,11 +145,14 @@ public sealed partial class HostNetwork : IDisposable
     [GeneratedRegex(@"^imt(\d+)[a-z]")]
     private static partial Regex OwnedName();
 
-    /// <summary>A 10.223.X.0/24 that no interface of this machine has an address in.</summary>
-    private static string FreeSubnet()
+    /// <summary>
+    /// A 10.223.X.0/24 that no interface of this machine has an address in; networks of one run start their search at
+    /// different X, so two made at once do not pick the same.
+    /// </summary>
+    private static string FreeSubnet(int number)
     {
         var used = Run("ip", ["-o", "-4", "addr", "show"]);
-        var start = (Environment.ProcessId * 7 + _networks) % 250;
+        var start = (Environment.ProcessId * 7 + number * 31) % 250;
         for (var i = 0; i < 250; i++)
         {
             var subnet = $"10.223.{(start + i) % 250}";

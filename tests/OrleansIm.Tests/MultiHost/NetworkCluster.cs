@@ -122,6 +122,10 @@ public sealed class NetworkCluster : IAsyncDisposable
         return members;
     }
 
+    /// <summary>Host <paramref name="host"/>'s active row in the membership table.</summary>
+    public async Task<Member> ActiveMemberAsync(int host) =>
+        Assert.Single(await MembershipAsync(), m => m.Name == $"host{host + 1}" && m.Status == Active);
+
     /// <summary>/api/iplist of one host, by transport ("tcp" or "ws").</summary>
     public async Task<List<string>> IpListAsync(int host, string type)
     {
@@ -148,9 +152,22 @@ public sealed class NetworkCluster : IAsyncDisposable
     }
 
     /// <summary>What the silos printed (all starts), for failure messages.</summary>
-    public string Output(int host) => _output[host].ToString();
+    public string Output(int host) => $"{(_output.TryGetValue(host, out var earlier) ? earlier.ToString() : "")}{_silos[host]?.Output}";
 
     private readonly ConcurrentDictionary<int, System.Text.StringBuilder> _output = new();
+
+    /// <summary>Writes each host's output to host1.log, host2.log… in a new folder (for a failing test) and returns it.</summary>
+    public string SaveOutputs(string name)
+    {
+        var directory = Path.Combine(Environment.GetEnvironmentVariable("IM_TEST_RESULTS") ?? Path.GetTempPath(), $"{name}-{Environment.ProcessId}-{Clock.ElapsedTicks}");
+        Directory.CreateDirectory(directory);
+        for (var host = 0; host < Count; host++)
+        {
+            File.WriteAllText(Path.Combine(directory, $"host{host + 1}.log"), Output(host));
+        }
+
+        return directory;
+    }
 
     private Task<RunningSilo> StartSiloAsync(int host)
     {
@@ -192,7 +209,9 @@ public sealed class NetworkCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The namespaces first: that ends every silo, also one a supervisor is starting right now.
         _stopping.Cancel();
+        Network.Dispose();
         foreach (var supervisor in _supervisors.Where(s => s is not null))
         {
             await supervisor.WaitAsync(TimeSpan.FromSeconds(90)).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -207,6 +226,5 @@ public sealed class NetworkCluster : IAsyncDisposable
         }
 
         _postgres.Dispose();
-        Network.Dispose();
     }
 }
