@@ -40,19 +40,28 @@ remove_network() {
   done
 }
 
-# One run at a time: a second one would tear down the first one's namespaces.
+# One run at a time: a second one would tear down the first one's namespaces. Only this shell holds the lock (the
+# processes it starts get 9>&-), so a run killed with kill -9 leaves it free for the next, which cleans up.
 exec 9>/run/$prefix.lock
 flock -n 9 || { echo "netcluster.sh: another run is using the $prefix* namespaces; stop it first" >&2; exit 1; }
 
 # shellcheck source=scripts/throwaway-postgres.sh
 . scripts/throwaway-postgres.sh
 remove_network
-dotnet build Silo -c Release -v quiet -nologo >/dev/null
+# The PostgreSQL and folder of a run that was killed (kill -9: no cleanup ran).
+state=/run/$prefix.work
+if [ -s "$state" ]; then
+  pg_data="$(cat "$state")/data" stop_throwaway_postgres
+  rm -rf "$(cat "$state")" "$state"
+fi
+dotnet build Silo -c Release -v quiet -nologo >/dev/null 9>&-
 work=$(mktemp -d)
 supervisors=()
+sleeper=""
 pg_data=""
 cleanup() {
   trap - INT TERM
+  [ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null
   touch "$work/stopping"
   for pid in "${supervisors[@]}"; do kill "$pid" 2>/dev/null || true; done
   for i in $(seq 1 "$count"); do
@@ -61,7 +70,7 @@ cleanup() {
   for pid in "${supervisors[@]}"; do wait "$pid" 2>/dev/null || true; done
   stop_throwaway_postgres
   remove_network
-  rm -rf "$work"
+  rm -rf "$work" "$state"
   echo "stopped; namespaces and links removed"
 }
 trap cleanup EXIT
@@ -80,7 +89,8 @@ for i in $(seq 1 "$count"); do
   ip -n "$ns" link set eth0 up
 done
 
-start_throwaway_postgres "$work" "$subnet.1" "$subnet.0/24"
+echo "$work" >"$state"
+start_throwaway_postgres "$work" "$subnet.1" "$subnet.0/24" 9>&-
 postgres="Host=$subnet.1;Port=$pg_port;Username=postgres;Database=postgres"
 
 # supervise I: runs silo I in its namespace, and again 2 s after each exit (not after exit code 3, a configuration
@@ -119,8 +129,15 @@ echo
 echo "PostgreSQL: $postgres   link of host I: $prefix-vI   gateways: curl http://$(host_address 1):8002/api/iplist"
 echo "web client: http://<address>:8002/   CLI: dotnet run --project Cli -- --host <address> --uid 1001 login"
 if [ "$seconds" -gt 0 ]; then
-  sleep "$seconds"
+  sleep "$seconds" 9>&- &
+  sleeper=$!
+  wait "$sleeper"
 else
   echo "Ctrl-C stops the cluster"
-  while true; do sleep 3600; done
+  # A background sleep and wait: the INT/TERM trap runs at once (bash runs traps only after a foreground child ends).
+  while true; do
+    sleep 3600 9>&- &
+    sleeper=$!
+    wait "$sleeper"
+  done
 fi
