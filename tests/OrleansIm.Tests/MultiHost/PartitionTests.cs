@@ -23,6 +23,9 @@ public sealed class PartitionTests(ITestOutputHelper log)
     private const int CutHost = 2;
     private static readonly TimeSpan CutFor = TimeSpan.FromSeconds(30);
 
+    /// <summary>The longest a single step outside the cut may take (a login, a join, a SYNC replay).</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
     [Fact]
     public async Task A_host_cut_off_for_30_s_is_declared_dead_its_clients_move_and_it_rejoins_without_losing_or_repeating_anything()
     {
@@ -46,10 +49,10 @@ public sealed class PartitionTests(ITestOutputHelper log)
         var readers = Enumerable.Range(0, 3 * PerHost).Select(i => new ResilientClient(Ids.Next(), gateways, HomeOf((i + 1) % 3))).ToArray();
         var everyone = writers.Concat(readers).ToArray();
         var owner = new ResilientClient(Ids.Next(), gateways, HomeOf(CutHost));
-        var gid = (await owner.RequestAsync(Cmd.GroupCreat, new GroupCreat { Uid = owner.Uid, Gid = 0 })).As(GroupCreatAck.Parser).Gid;
+        var gid = (await owner.RequestAsync(Cmd.GroupCreat, new GroupCreat { Uid = owner.Uid, Gid = 0 }).WaitAsync(Patience)).As(GroupCreatAck.Parser).Gid;
         foreach (var client in everyone)
         {
-            await client.JoinAsync(gid);
+            await client.JoinAsync(gid).WaitAsync(Patience);
         }
 
         var clock = cluster.Clock;
@@ -104,7 +107,7 @@ public sealed class PartitionTests(ITestOutputHelper log)
         var movedAfter = clock.Elapsed - cutAt;
         var declaredDeadAfter = await dead;
         var latecomer = new ResilientClient(Ids.Next(), gateways, HomeOf(0));
-        await latecomer.JoinAsync(gid);
+        await latecomer.JoinAsync(gid).WaitAsync(Patience);
         await Task.Delay(CutFor - (clock.Elapsed - cutAt));
 
         cluster.Network.Heal(CutHost);
@@ -143,7 +146,7 @@ public sealed class PartitionTests(ITestOutputHelper log)
         var liveGroup = everyone.Sum(c => c.Groups.Count);
         foreach (var client in everyone)
         {
-            await client.SyncAllAsync(gid);
+            await client.SyncAllAsync(gid).WaitAsync(Patience);
         }
 
         // Delivered exactly once by seq: each acknowledged message at its seq, no message under two seqs, no seq with two.
@@ -188,11 +191,11 @@ public sealed class PartitionTests(ITestOutputHelper log)
 
         // What the survivors wrote during the cut is still there after the cut-off silo came back: the member who joined
         // then, and the group's next seq (a rolled-back group state would hand out a seq already stored).
-        var members = (await latecomer.RequestAsync(Cmd.GroupUsrList, new GroupUsrList { Gid = gid, Num = 0, Offset = 0 })).As(GroupUsrListAck.Parser);
+        var members = (await latecomer.RequestAsync(Cmd.GroupUsrList, new GroupUsrList { Gid = gid, Num = 0, Offset = 0 }).WaitAsync(Patience)).As(GroupUsrListAck.Parser);
         Assert.Contains($"\"uid\":{latecomer.Uid},", members.List);
         Assert.Equal((uint)everyone.Length + 2, members.Total);
         var highest = await ScalarAsync(db, "SELECT max(seq) FROM im_group_log WHERE gid = @id", gid);
-        var next = await latecomer.SendAsync(Cmd.GroupChat, new GroupChat { Uid = latecomer.Uid, Gid = gid, Level = 1, Time = 1, Text = "last" }, 1, CancellationToken.None);
+        var next = await latecomer.SendAsync(Cmd.GroupChat, new GroupChat { Uid = latecomer.Uid, Gid = gid, Level = 1, Time = 1, Text = "last" }, 1, CancellationToken.None).WaitAsync(Patience);
         Assert.Equal(highest + 1, next);
 
         log.WriteLine($"host {CutHost + 1} of 3 cut off for {CutFor.TotalSeconds:F0} s after {ackedBeforeCut} acknowledged messages: declared dead by the others " +
