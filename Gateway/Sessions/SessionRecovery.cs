@@ -31,6 +31,15 @@ public sealed partial class SessionRecovery(
         {
             await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(cancellationToken))
             {
+                if (DeclaredDead(snapshot))
+                {
+                    // This silo was cut off and the others declared it dead; Orleans ends the process. The sessions it
+                    // still holds are stale (their clients have logged in elsewhere with the same sid): registering
+                    // them again would take the user's grain over from those new sessions and kick them.
+                    LogDeclaredDead(logger, node.Nid);
+                    return;
+                }
+
                 var newlyDead = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead && dead.Add(m.SiloAddress)).ToList();
                 if (newlyDead.Count > 0)
                 {
@@ -71,6 +80,12 @@ public sealed partial class SessionRecovery(
             var failed = new List<ImConnection>();
             foreach (var connection in pending)
             {
+                if (DeclaredDead(membership.CurrentSnapshot))
+                {
+                    LogDeclaredDead(logger, node.Nid);
+                    return;
+                }
+
                 var session = connection.Session!;
                 try
                 {
@@ -127,6 +142,12 @@ public sealed partial class SessionRecovery(
             }
         }
     }
+
+    private bool DeclaredDead(ClusterMembershipSnapshot snapshot) =>
+        snapshot.Members.TryGetValue(node.SiloAddress, out var self) && self.Status == SiloStatus.Dead;
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Gateway node {Nid}: this silo has been declared dead; its sessions are not registered again")]
+    private static partial void LogDeclaredDead(ILogger logger, uint nid);
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Gateway node {Nid}: a silo died; registered {Count} live session(s) again")]
     private static partial void LogReRegistered(ILogger logger, uint nid, int count);

@@ -12,18 +12,24 @@ public sealed class PostgresCluster
 {
     private const string BinDirectory = "/usr/lib/postgresql/15/bin";
 
-    private static readonly Lazy<Task<PostgresCluster>> Shared = new(StartAsync);
+    private static readonly Lazy<Task<PostgresCluster>> Shared = new(() => StartAsync());
 
     private readonly string _directory;
     private readonly bool _asPostgresUser;
+    private readonly string _listen;
     private int _databases;
 
-    private PostgresCluster(string directory, int port, bool asPostgresUser)
+    private PostgresCluster(string directory, int port, bool asPostgresUser, string listen)
     {
         _directory = directory;
         Port = port;
         _asPostgresUser = asPostgresUser;
+        _listen = listen;
+        Host = listen.Split(',')[^1];
     }
+
+    /// <summary>The address its connection strings name: 127.0.0.1, or the extra address it was started with.</summary>
+    public string Host { get; }
 
     public int Port { get; }
 
@@ -45,16 +51,22 @@ public sealed class PostgresCluster
     }
 
     private string ConnectionString(string database) =>
-        $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Pooling=true;Maximum Pool Size=20;Timeout=15";
+        $"Host={Host};Port={Port};Username=postgres;Database={database};Pooling=true;Maximum Pool Size=20;Timeout=15";
 
     /// <summary>A server of the caller's own, for tests that stop it or cut its connections (the shared one is never touched).</summary>
     public static Task<PostgresCluster> StartPrivateAsync() => StartAsync();
+
+    /// <summary>
+    /// A server of the caller's own that also listens on <paramref name="address"/> (a bridge to network namespaces)
+    /// and lets <paramref name="subnet"/> (CIDR) connect without a password; its connection strings name that address.
+    /// </summary>
+    public static Task<PostgresCluster> StartPrivateAsync(string address, string subnet) => StartAsync(address, subnet);
 
     /// <summary>Stops the server (fast shutdown: open connections are cut); <see cref="StartAgainAsync"/> brings it back on the same port.</summary>
     public Task StopAsync() => RunPgAsync("pg_ctl", ["-D", Path.Combine(_directory, "data"), "-m", "fast", "-w", "-t", "60", "stop"]);
 
     public Task StartAgainAsync() => RunPgAsync("pg_ctl", ["-D", Path.Combine(_directory, "data"), "-l", Path.Combine(_directory, "server.log"), "-w", "-t", "60",
-        "-o", $"-p {Port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=300", "start"]);
+        "-o", $"-p {Port} -k {_directory} -c listen_addresses={_listen} -c fsync=off -c full_page_writes=off -c max_connections=300", "start"]);
 
     /// <summary>Ends every backend serving the given database (pg_terminate_backend), as a failover or an operator would.</summary>
     public async Task<int> TerminateBackendsAsync(string connectionString)
@@ -71,7 +83,7 @@ public sealed class PostgresCluster
     /// <summary>Stops a private server and removes its folder.</summary>
     public void Dispose() => Stop();
 
-    private static async Task<PostgresCluster> StartAsync()
+    private static async Task<PostgresCluster> StartAsync(string? address = null, string? subnet = null)
     {
         if (!File.Exists(Path.Combine(BinDirectory, "initdb")))
         {
@@ -88,11 +100,15 @@ public sealed class PostgresCluster
         }
 
         var port = FreePorts.Take(1)[0];
-        var cluster = new PostgresCluster(directory, port, asPostgresUser);
+        var cluster = new PostgresCluster(directory, port, asPostgresUser, address is null ? "127.0.0.1" : $"127.0.0.1,{address}");
         var data = Path.Combine(directory, "data");
         await cluster.RunPgAsync("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync", "--no-instructions"]);
-        await cluster.RunPgAsync("pg_ctl", ["-D", data, "-l", Path.Combine(directory, "server.log"), "-w", "-t", "60",
-            "-o", $"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=300", "start"]);
+        if (subnet is not null)
+        {
+            await File.AppendAllTextAsync(Path.Combine(data, "pg_hba.conf"), $"host all all {subnet} trust\n");
+        }
+
+        await cluster.StartAgainAsync();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.Stop();
         return cluster;
     }

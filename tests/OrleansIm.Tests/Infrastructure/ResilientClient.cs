@@ -10,9 +10,17 @@ namespace OrleansIm.Tests.Infrastructure;
 /// gateway dies: reconnects (to the next gateway it knows), logs in again, resends what was not acknowledged with the
 /// same serial, and SYNCs. This class keeps what was delivered by seq, and, when <see cref="SyncAllAsync"/> replays
 /// everything again, checks it against what was delivered before (<see cref="Conflicts"/>).
+/// Gateways are "host:port" TCP endpoints: the client logs in at <c>gateways[home]</c> and, when that one cannot be
+/// reached, tries the others in order.
 /// </summary>
-public sealed class ResilientClient(ulong uid, int[] tcpPorts, int home) : IAsyncDisposable
+public sealed class ResilientClient(ulong uid, string[] gateways, int home) : IAsyncDisposable
 {
+    /// <summary>A client of silos on loopback, given their TCP ports.</summary>
+    public ResilientClient(ulong uid, int[] tcpPorts, int home)
+        : this(uid, [.. tcpPorts.Select(p => $"127.0.0.1:{p}")], home)
+    {
+    }
+
     private readonly SemaphoreSlim _connecting = new(1, 1);
     private ChatClient? _chat;
     private Task _reading = Task.CompletedTask;
@@ -36,6 +44,12 @@ public sealed class ResilientClient(ulong uid, int[] tcpPorts, int home) : IAsyn
 
     public int LiveFrames;
 
+    /// <summary>The KICK that ended the client, if one did.</summary>
+    public string? KickedWith { get; private set; }
+
+    /// <summary>Why <see cref="SendAsync"/> last had to try again (for a failing test's message).</summary>
+    public string? LastRetry { get; private set; }
+
     private async Task<ChatClient> ConnectedAsync()
     {
         if (_chat is { } chat)
@@ -48,15 +62,16 @@ public sealed class ResilientClient(ulong uid, int[] tcpPorts, int home) : IAsyn
         {
             if (_chat is null)
             {
+                var colon = gateways[Home].LastIndexOf(':');
                 var options = new ChatClientOptions
                 {
                     Server = new Uri("http://127.0.0.1/"),
                     Uid = Uid,
                     TokenProvider = _ => ValueTask.FromResult(ProcessTokens.For(Uid)),
                     Transport = ChatTransport.Tcp,
-                    TcpHost = "127.0.0.1",
-                    TcpPort = tcpPorts[Home],
-                    Gateways = [.. tcpPorts.Where((_, i) => i != Home).Select(p => $"127.0.0.1:{p}")],
+                    TcpHost = gateways[Home][..colon],
+                    TcpPort = int.Parse(gateways[Home][(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture),
+                    Gateways = [.. gateways.Where((_, i) => i != Home)],
                     SyncFrom = 0,
                     RequestTimeout = TimeSpan.FromSeconds(5),
                     ReconnectMin = TimeSpan.FromMilliseconds(100),
@@ -93,6 +108,9 @@ public sealed class ResilientClient(ulong uid, int[] tcpPorts, int home) : IAsyn
                     break;
                 case ConnectionChanged { State: ConnectionState.Reconnecting }:
                     Interlocked.Increment(ref _reconnects);
+                    break;
+                case Kicked k:
+                    KickedWith = $"KICK {k.Code} {k.Message} at {DateTime.UtcNow:HH:mm:ss.fff}";
                     break;
             }
         }
@@ -131,10 +149,18 @@ public sealed class ResilientClient(ulong uid, int[] tcpPorts, int home) : IAsyn
                 {
                     return null;
                 }
+
+                LastRetry = $"{CommandTable.NameOf(cmd)} serial {serial}: code {code} at {DateTime.UtcNow:HH:mm:ss.fff}";
+            }
+            catch (ImException ex) when (ex.Code == 0 && chat.State == ConnectionState.Closed)
+            {
+                // The SDK ended this client for good (a KICK): no retry can succeed.
+                throw new InvalidOperationException($"user {Uid}: the client was closed ({KickedWith ?? "no KICK seen"}) while sending serial {serial}", ex);
             }
             catch (ImException ex) when (ex.Code == 0)
             {
                 // A request the SDK does not resend by itself lost its connection: send it again.
+                LastRetry = $"{CommandTable.NameOf(cmd)} serial {serial}: {ex.Message} at {DateTime.UtcNow:HH:mm:ss.fff}";
             }
 
             if (stop.IsCancellationRequested && serial == 0)

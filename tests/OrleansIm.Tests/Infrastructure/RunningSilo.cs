@@ -10,10 +10,11 @@ public sealed class RunningSilo : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
-    private RunningSilo(Process process, int[] ports)
+    private RunningSilo(Process process, int[] ports, string address)
     {
         _process = process;
         Ports = ports;
+        Address = address;
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
         process.BeginOutputReadLine();
@@ -23,19 +24,35 @@ public sealed class RunningSilo : IAsyncDisposable
     /// <summary>HTTP, TCP, silo and Orleans gateway ports; pass them again to restart on the same endpoints.</summary>
     public int[] Ports { get; }
 
+    /// <summary>The address its gateway listens on: 127.0.0.1, or its host's address when it runs in a network namespace.</summary>
+    public string Address { get; }
+
     public int HttpPort => Ports[0];
 
     public int TcpPort => Ports[1];
 
     public string Output => string.Join('\n', _output);
 
-    /// <summary>Starts the process and waits until <c>/healthz</c> answers (on the HTTP port, ports[0]).</summary>
-    public static async Task<RunningSilo> StartAsync(IDictionary<string, string> environment, int[]? ports = null)
+    /// <summary>
+    /// Starts the process and waits until <c>/healthz</c> answers (on the HTTP port, ports[0]). With
+    /// <paramref name="netns"/> it runs inside that network namespace (<c>ip netns exec</c>), listening and advertising
+    /// <paramref name="address"/>, as a silo on a host of its own.
+    /// </summary>
+    public static async Task<RunningSilo> StartAsync(IDictionary<string, string> environment, int[]? ports = null, string? netns = null, string address = "127.0.0.1")
     {
         ports ??= FreePorts.Take(4);
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
+        var start = new ProcessStartInfo(netns is null ? "dotnet" : "ip") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
+        if (netns is not null)
+        {
+            start.ArgumentList.Add("netns");
+            start.ArgumentList.Add("exec");
+            start.ArgumentList.Add(netns);
+            start.ArgumentList.Add("dotnet");
+            start.Environment["Orleans__AdvertisedIP"] = address;
+        }
+
         start.ArgumentList.Add(SiloProcess.DllPath);
-        start.Environment["Gateway__ListenAddress"] = "127.0.0.1";
+        start.Environment["Gateway__ListenAddress"] = address;
         start.Environment["Gateway__HttpPort"] = ports[0].ToString();
         start.Environment["Gateway__TcpPort"] = ports[1].ToString();
         start.Environment["Orleans__SiloPort"] = ports[2].ToString();
@@ -45,14 +62,14 @@ public sealed class RunningSilo : IAsyncDisposable
             start.Environment[key] = value;
         }
 
-        var silo = new RunningSilo(Process.Start(start)!, ports);
+        var silo = new RunningSilo(Process.Start(start)!, ports, address);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
             try
             {
-                if ((await http.GetAsync($"http://127.0.0.1:{silo.HttpPort}/healthz")).IsSuccessStatusCode)
+                if ((await http.GetAsync($"http://{address}:{silo.HttpPort}/healthz")).IsSuccessStatusCode)
                 {
                     return silo;
                 }
@@ -72,7 +89,7 @@ public sealed class RunningSilo : IAsyncDisposable
         }
     }
 
-    public Task<ImClient> ConnectTcpAsync() => ImClient.ConnectTcpAsync("127.0.0.1", TcpPort);
+    public Task<ImClient> ConnectTcpAsync() => ImClient.ConnectTcpAsync(Address, TcpPort);
 
     /// <summary>Sends SIGTERM (what systemd, Kubernetes and App Service send) and waits for the process to exit.</summary>
     public async Task<int> TerminateAsync(TimeSpan timeout)
@@ -87,6 +104,11 @@ public sealed class RunningSilo : IAsyncDisposable
     }
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>Completes when the process exits by itself or is ended; then <see cref="ExitCode"/> says how.</summary>
+    public Task Exited => _process.WaitForExitAsync();
+
+    public int ExitCode => _process.ExitCode;
 
     /// <summary>Ends the process at once (SIGKILL): no shutdown code runs.</summary>
     public async Task KillAsync()
