@@ -64,7 +64,7 @@ load() {
 # The server's CPU time so far in clock ticks (user + system), from /proc.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
 # Bytes the server allocated so far (the runtime's counter at /metrics; OrleansIm only, empty elsewhere).
-allocated() { curl -sf "http://127.0.0.1:$http_port/metrics" 2>/dev/null | awk '/^dotnet_gc_heap_total_allocated_bytes_total/ {print $2}'; }
+allocated() { { curl -sf "http://127.0.0.1:$http_port/metrics" 2>/dev/null || true; } | awk '/^dotnet_gc_heap_total_allocated_bytes_total/ {print $2}'; }
 
 # Runs one load and keeps the lines that matter; the whole report goes to the log. The server's CPU and allocations
 # over the run are kept per acknowledged message (the logins of the run's sessions are in them too).
