@@ -120,24 +120,7 @@ public sealed class LeanConnection : IAsyncDisposable
     /// <summary>Reads once and hands every whole frame to <paramref name="handler"/>; false when the server closed.</summary>
     public async ValueTask<bool> ReceiveAsync(FrameHandler handler)
     {
-        if (_start > 0 && _start == _end)
-        {
-            _start = _end = 0;
-        }
-
-        if (_buffer.Length - _end < 16 * 1024)
-        {
-            if (_start > 0)
-            {
-                Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
-                _end -= _start;
-                _start = 0;
-            }
-            else
-            {
-                Array.Resize(ref _buffer, _buffer.Length * 2);
-            }
-        }
+        ReceiveBuffers.MakeRoom(ref _buffer, ref _start, ref _end);
 
         int read;
         if (_webSocket is not null)
@@ -174,7 +157,7 @@ public sealed class LeanConnection : IAsyncDisposable
             {
                 if (FrameHeader.Size + length > _buffer.Length)
                 {
-                    Array.Resize(ref _buffer, FrameHeader.Size + length + 16 * 1024);
+                    Array.Resize(ref _buffer, FrameHeader.Size + length + ReceiveBuffers.ReadSpace);
                 }
 
                 return;

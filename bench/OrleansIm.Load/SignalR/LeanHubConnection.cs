@@ -176,24 +176,7 @@ public sealed class LeanHubConnection : IAsyncDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ReadAsync()
     {
-        if (_start > 0 && _start == _end)
-        {
-            _start = _end = 0;
-        }
-
-        if (_buffer.Length - _end < 16 * 1024)
-        {
-            if (_start > 0)
-            {
-                Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
-                _end -= _start;
-                _start = 0;
-            }
-            else
-            {
-                Array.Resize(ref _buffer, _buffer.Length * 2);
-            }
-        }
+        ReceiveBuffers.MakeRoom(ref _buffer, ref _start, ref _end);
 
         var result = await _webSocket.ReceiveAsync(_buffer.AsMemory(_end), CancellationToken.None);
         if (result.MessageType == WebSocketMessageType.Close)
@@ -255,7 +238,7 @@ public sealed class LeanHubConnection : IAsyncDisposable
             {
                 if (prefix + length > _buffer.Length)
                 {
-                    Array.Resize(ref _buffer, prefix + length + 16 * 1024);
+                    Array.Resize(ref _buffer, prefix + length + ReceiveBuffers.ReadSpace);
                 }
 
                 return;
