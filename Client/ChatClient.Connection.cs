@@ -51,8 +51,10 @@ public sealed partial class ChatClient
                     _firstLogin.TrySetException(ex as ImException ?? new ImException(Cmd.Online, ex.Message, ex));
                 }
             }
-            catch (OperationCanceledException)
+            catch (Exception) when (stop.IsCancellationRequested)
             {
+                // Stopping: whatever the closing connection threw on its way out (a request that timed out while the
+                // client was being disposed) is not the caller's.
             }
             finally
             {

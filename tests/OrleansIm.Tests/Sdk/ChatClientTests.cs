@@ -122,6 +122,88 @@ public sealed class ChatClientTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task Disposing_while_a_request_of_the_login_waits_for_its_reply_ends_quietly()
+    {
+        // A gateway of the test's own that answers ONLINE and nothing else: the client's SUB after login waits for
+        // a reply that never comes, and the client is disposed meanwhile. The request times out after the stop;
+        // disposing must not throw that timeout (it did, in a test that restarts the server, under load).
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var subSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var serving = Task.Run(async () =>
+        {
+            using var socket = await listener.AcceptSocketAsync();
+            var header = new byte[FrameHeader.Size];
+            while (true)
+            {
+                if (!await ReadExactlyAsync(socket, header))
+                {
+                    return;
+                }
+
+                var type = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(FrameHeader.TypeOffset));
+                var length = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(FrameHeader.LengthOffset));
+                var body = new byte[length];
+                if (!await ReadExactlyAsync(socket, body))
+                {
+                    return;
+                }
+
+                var serial = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(header.AsSpan(FrameHeader.SerialOffset));
+                if (type == Cmd.Online)
+                {
+                    var online = Online.Parser.ParseFrom(body);
+                    var ack = new OnlineAck { Uid = online.Uid, Sid = 7, App = online.App, Version = online.Version, Code = 0, Errmsg = "", Heartbeat = 30 };
+                    await socket.SendAsync(FrameWriter.Encode(Cmd.OnlineAck, FrameHeader.FlagSystem, 7, 1, serial, ack));
+                }
+                else if (type == Cmd.Sub)
+                {
+                    subSeen.TrySetResult();
+                }
+            }
+        });
+
+        var options = new ChatClientOptions
+        {
+            Server = new Uri("http://127.0.0.1/"),
+            Uid = Ids.Next(),
+            TokenProvider = _ => ValueTask.FromResult("any"),
+            Transport = ChatTransport.Tcp,
+            TcpHost = "127.0.0.1",
+            TcpPort = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port,
+            Subscriptions = [Cmd.OnlineNtc],
+            RequestTimeout = TimeSpan.FromMilliseconds(500),
+        };
+        using var giveUp = new CancellationTokenSource();
+        var connecting = ChatClient.ConnectAsync(options, giveUp.Token);
+        await subSeen.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // The login is not served yet (its SUB waits): giving up disposes the client while the SUB still waits, and
+        // its timeout then comes after the stop. The caller sees its own cancellation, nothing else.
+        giveUp.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => connecting.WaitAsync(TimeSpan.FromSeconds(10)));
+        listener.Stop();
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    private static async Task<bool> ReadExactlyAsync(System.Net.Sockets.Socket socket, byte[] buffer)
+    {
+        int read = 0;
+        while (read < buffer.Length)
+        {
+            int n = await socket.ReceiveAsync(buffer.AsMemory(read));
+            if (n == 0)
+            {
+                return false;
+            }
+
+            read += n;
+        }
+
+        return true;
+    }
+
+    [Fact]
     public async Task Connecting_to_nothing_waits_until_cancelled_and_disposing_logs_out()
     {
         await using var server = await ImServer.StartAsync();
