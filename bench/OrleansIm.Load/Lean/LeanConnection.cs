@@ -28,6 +28,9 @@ public sealed class LeanConnection : IAsyncDisposable
 
     public ulong Uid { get; private set; }
 
+    /// <summary>The sid the last ONLINE-ACK gave (set by a caller that reads it, the storm scenario).</summary>
+    public ulong Sid { get; set; }
+
     public static async Task<LeanConnection> ConnectAsync(bool webSocket, string host, int tcpPort, int httpPort, CancellationToken cancellationToken = default)
     {
         if (webSocket)

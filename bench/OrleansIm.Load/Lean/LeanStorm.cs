@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
 using Google.Protobuf;
 using OrleansIm.Protocol;
 using OrleansIm.Protocol.Messages;
@@ -126,7 +127,7 @@ public sealed class LeanStorm(LoadOptions options)
     {
         for (int attempt = 0; ; attempt++)
         {
-            var (connection, _) = await TryLoginAsync(options.Host, uid, token);
+            var (connection, _) = await TryLoginAsync(options.Host, uid, token, sid: null);
             if (connection is not null)
             {
                 return connection;
@@ -138,6 +139,7 @@ public sealed class LeanStorm(LoadOptions options)
 
     private async Task RunSessionAsync(ulong uid, string token, LeanConnection connection, string[] survivors)
     {
+        var sid = new StrongBox<ulong>(connection.Sid);
         await HoldAsync(connection, untilEnd: false);
         var lostMs = Now();
         Interlocked.Increment(ref _lost);
@@ -160,7 +162,7 @@ public sealed class LeanStorm(LoadOptions options)
 
             foreach (var endpoint in await GatewaysAsync(survivors[(int)(uid % (ulong)survivors.Length)], survivors))
             {
-                var (next, refused) = await TryLoginAsync(endpoint, uid, token);
+                var (next, refused) = await TryLoginAsync(endpoint, uid, token, sid);
                 if (next is not null)
                 {
                     if (Interlocked.Increment(ref _synced) == options.Online)
@@ -202,7 +204,8 @@ public sealed class LeanStorm(LoadOptions options)
     }
 
     /// <summary>Connects, logs in and SYNCs. Returns the connection when SYNC-ACK came; refused is true when the server answered with a code.</summary>
-    private async Task<(LeanConnection? Connection, bool Refused)> TryLoginAsync(string host, ulong uid, string token)
+    /// As the SDK, a reconnect sends the sid of the last successful login (<paramref name="sid"/>, updated from each ONLINE-ACK).
+    private async Task<(LeanConnection? Connection, bool Refused)> TryLoginAsync(string host, ulong uid, string token, StrongBox<ulong>? sid)
     {
         Interlocked.Increment(ref _attempts);
         using var timeout = new CancellationTokenSource(RequestTimeout);
@@ -221,21 +224,27 @@ public sealed class LeanStorm(LoadOptions options)
         using var abort = timeout.Token.Register(() => _ = connection.DisposeAsync());
         try
         {
-            var online = new Online { Uid = uid, Sid = 0, Token = token, App = "orleansim-load", Version = "1" }.ToByteArray();
+            var online = new Online { Uid = uid, Sid = sid?.Value ?? 0, Token = token, App = "orleansim-load", Version = "1" }.ToByteArray();
             var frame = new byte[FrameHeader.Size + online.Length];
             Wire.Header(frame, Cmd.Online, online.Length, 1);
             online.CopyTo(frame, FrameHeader.Size);
             await connection.SendAsync(frame);
-            var (type, code) = await AwaitAsync(connection, Cmd.OnlineAck, 1);
+            var (type, code, newSid) = await AwaitAsync(connection, Cmd.OnlineAck, 1);
             if (type == Cmd.OnlineAck && code == ResultCode.Ok)
             {
+                connection.Sid = newSid;
+                if (sid is not null)
+                {
+                    sid.Value = newSid;
+                }
+
                 _loginMs.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                 var sync = new Sync { Uid = uid }.ToByteArray();
                 frame = new byte[FrameHeader.Size + sync.Length];
                 Wire.Header(frame, Cmd.Sync, sync.Length, 2);
                 sync.CopyTo(frame, FrameHeader.Size);
                 await connection.SendAsync(frame);
-                (type, code) = await AwaitAsync(connection, Cmd.SyncAck, 2);
+                (type, code, _) = await AwaitAsync(connection, Cmd.SyncAck, 2);
                 if (type == Cmd.SyncAck && code == ResultCode.Ok)
                 {
                     return (connection, false);
@@ -260,16 +269,25 @@ public sealed class LeanStorm(LoadOptions options)
     }
 
     /// <summary>Reads until the ack of <paramref name="serial"/> (or an EXCEPT) comes: its type and code; (0, 0) when the server closed.</summary>
-    private static async Task<(uint Type, uint Code)> AwaitAsync(LeanConnection connection, uint ackCmd, ulong serial)
+    private static async Task<(uint Type, uint Code, ulong Sid)> AwaitAsync(LeanConnection connection, uint ackCmd, ulong serial)
     {
         uint gotType = 0, gotCode = 0;
+        ulong gotSid = 0;
         while (gotType == 0)
         {
             if (!await connection.ReceiveAsync((type, s, body) =>
                 {
                     if (type == ackCmd && s == serial)
                     {
-                        (gotType, gotCode) = (type, ackCmd == Cmd.OnlineAck ? OnlineAck.Parser.ParseFrom(body).Code : SyncAck.Parser.ParseFrom(body).Code);
+                        if (ackCmd == Cmd.OnlineAck)
+                        {
+                            var ack = OnlineAck.Parser.ParseFrom(body);
+                            (gotType, gotCode, gotSid) = (type, ack.Code, ack.Sid);
+                        }
+                        else
+                        {
+                            (gotType, gotCode) = (type, SyncAck.Parser.ParseFrom(body).Code);
+                        }
                     }
                     else if (type == Cmd.Except)
                     {
@@ -277,11 +295,11 @@ public sealed class LeanStorm(LoadOptions options)
                     }
                 }))
             {
-                return (0, 0);
+                return (0, 0, 0);
             }
         }
 
-        return (gotType, gotCode);
+        return (gotType, gotCode, gotSid);
     }
 
     /// <summary>Reads (dropping what comes) and PINGs every 25 s until the server closes, or, with <paramref name="untilEnd"/>, until the run ends.</summary>
