@@ -23,6 +23,8 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" -eq 0 ] || { echo "storm.sh: needs root" >&2; exit 1; }
 
+# PostgreSQL's default max_connections (100) is below three silos' Npgsql pools (100 each): 53300 "too many clients".
+export pg_extra_options="-c max_connections=${PG_MAX_CONNECTIONS:-400}"
 ulimit -n 20000 # the load tool and, inherited through netcluster.sh, every silo
 if [ "$limits" = open ]; then
   export Gateway__MaxConnectionsPerAddress=0 Gateway__LoginsPerSecondPerAddress=100000 Gateway__LoginBurstPerAddress=100000
@@ -33,8 +35,13 @@ tmp=$(mktemp -d)
 cluster=""
 load=""
 sampler=""
+keep=/tmp/storm-$(date -u +%Y%m%dT%H%M%S)
 cleanup() {
   trap - INT TERM EXIT
+  mkdir -p "$keep"
+  cp "$tmp"/*.log "$tmp"/load.* "$keep"/ 2>/dev/null || true
+  [ -n "${work:-}" ] && cp "$work"/silo*.log "$keep"/ 2>/dev/null || true
+  echo "logs kept in $keep" >&2
   [ -n "$sampler" ] && kill "$sampler" 2>/dev/null
   [ -n "$load" ] && kill "$load" 2>/dev/null
   if [ -n "$cluster" ]; then
@@ -57,9 +64,10 @@ grep -q "Ctrl-C stops" "$tmp/cluster.log" || { echo "storm.sh: the cluster did n
 work=$(cat /run/imnc.work)
 
 silo_pid() { ip netns pids "imnc$1" | head -1; }
-rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
-hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# 0 when the process is gone (a survivor that died during the storm: see the summary's exit lines)
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 dotnet bench/OrleansIm.Load/bin/Release/net10.0/OrleansIm.Load.dll --scenario storm --host 10.222.0.11 \
   --survivors 10.222.0.12,10.222.0.13 --online "$online" --ready-file "$tmp/ready" --seconds "$seconds" \
@@ -80,7 +88,7 @@ cpu2=$(cpu_ticks "$p2") cpu3=$(cpu_ticks "$p3")
 (
   m2=0 m3=0
   while true; do
-    r2=$(rss_kb "$p2" 2>/dev/null || echo 0) r3=$(rss_kb "$p3" 2>/dev/null || echo 0)
+    r2=$(rss_kb "$p2") r3=$(rss_kb "$p3")
     [ "${r2:-0}" -gt "$m2" ] && m2=$r2
     [ "${r3:-0}" -gt "$m3" ] && m3=$r3
     echo "$m2 $m3" >"$tmp/peak"
@@ -98,6 +106,10 @@ load=""
 end_ms=$(date +%s%3N)
 after2=$(rss_kb "$p2") after3=$(rss_kb "$p3")
 dcpu2=$(($(cpu_ticks "$p2") - cpu2)) dcpu3=$(($(cpu_ticks "$p3") - cpu3))
+for i in 2 3; do
+  p=$(eval echo "\$p$i")
+  [ -e "/proc/$p" ] || echo "storm.sh: host $i's silo (pid $p) died during the storm; now pid $(silo_pid $i || echo none): its RSS and CPU below are not over the storm"
+done
 kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
 sampler=""
 read -r peak2 peak3 <"$tmp/peak"
