@@ -84,6 +84,7 @@ public sealed class LeanStorm(LoadOptions options)
         var loginSeconds = clock.Elapsed.TotalSeconds;
         Console.Error.WriteLine($"storm: initial logins: attempts={_attempts} refusals={Codes(_refusals)} failures={Codes(_failures)}");
         _refusals.Clear();
+        _loginMs.Clear();
         _failures.Clear();
         _attempts = 0;
         Console.Error.WriteLine($"storm: {options.Online} sessions logged in and SYNCed on {options.Host} in {loginSeconds:F1}s; ready");
