@@ -9,6 +9,8 @@
 #   scripts/netcluster.sh [N=3] [--seconds S]
 # Cutting host I off and healing it (see docs/operations.md, "Many hosts"):
 #   ip link set imnc-vI down; sleep 30; ip link set imnc-vI up
+# Keeping host I down (scripts/storm.sh): touch "$(cat /run/imnc.work)/no-restart$I" before killing its silo, and its
+# supervisor does not start it again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=3
@@ -104,6 +106,7 @@ supervise() {
       ip netns exec "$prefix$i" dotnet Silo/bin/Release/net10.0/OrleansIm.Silo.dll >>"$work/silo$i.log" 2>&1 && code=0 || code=$?
     [ "$code" -eq 3 ] && { echo "silo $i refused its configuration (exit code 3); see $work/silo$i.log"; return; }
     kill -0 "$script" 2>/dev/null && [ ! -e "$work/stopping" ] || return
+    [ -e "$work/no-restart$i" ] && { echo "$(date -u +%T) silo $i exited with code $code; not started again (no-restart$i)"; return; }
     echo "$(date -u +%T) silo $i exited with code $code; starting it again in 2 s"
     sleep 2
   done

@@ -19,7 +19,7 @@ start_throwaway_postgres() {
     echo "host all all $subnet trust" >>"$pg_data/pg_hba.conf"
   fi
   runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_data" -l "$dir/pg.log" -w \
-    -o "-p $pg_port -k $dir -c listen_addresses=$listen -c fsync=on -c synchronous_commit=on" start >/dev/null
+    -o "-p $pg_port -k $dir -c listen_addresses=$listen -c fsync=on -c synchronous_commit=on ${pg_extra_options:-}" start >/dev/null
 }
 
 stop_throwaway_postgres() {

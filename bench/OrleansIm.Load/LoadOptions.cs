@@ -3,9 +3,9 @@ using System.Globalization;
 namespace OrleansIm.Load;
 
 /// <summary>Command-line settings of the load tool.</summary>
-public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string Transport, int Pairs, int Messages, int Window, ulong FirstUid, string Scenario = "chat", int Members = 1000, int Online = 200, int Rate = 0, int HoldSeconds = 10, string ReadyFile = "", string Client = "lean", int Seconds = 60, bool OfflineReceivers = false, int Connections = 1)
+public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string Transport, int Pairs, int Messages, int Window, ulong FirstUid, string Scenario = "chat", int Members = 1000, int Online = 200, int Rate = 0, int HoldSeconds = 10, string ReadyFile = "", string Client = "lean", int Seconds = 60, bool OfflineReceivers = false, int Connections = 1, string Survivors = "")
 {
-    public const string Usage = "usage: OrleansIm.Load [--scenario chat|group|groupchat|room|idle|soak] [--host 127.0.0.1] [--tcp 9002] [--http 8002] [--transport tcp|ws|mixed] [--messages 200] [--first-uid N] [--client lean|signalr|signalr-lean]\n" +
+    public const string Usage = "usage: OrleansIm.Load [--scenario chat|group|groupchat|room|idle|soak|storm] [--host 127.0.0.1] [--tcp 9002] [--http 8002] [--transport tcp|ws|mixed] [--messages 200] [--first-uid N] [--client lean|signalr|signalr-lean]\n" +
         "  --client signalr drives the SignalR peer (bench/OrleansIm.Peer) instead, for chat and room, with the SignalR .NET client;\n" +
         "  --client signalr-lean does it with a raw-WebSocket client of the hub protocol (MessagePack), pipelined like the lean client\n" +
         "  --connections N (--client signalr, chat): each sender spreads its --window invocations over N hub connections of its user\n" +
@@ -15,7 +15,9 @@ public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string 
         "  groupchat: [--pairs 50] [--online 1] [--window 1]   --pairs groups, each with one sender keeping --window GROUP-CHATs in flight and --online readers\n" +
         "  room:  [--online 1000] [--window 1]   --online sessions join one room; its owner keeps --window ROOM-BCs in flight\n" +
         "  idle:  [--online 1000] [--hold 10] [--ready-file PATH]   logs in --online sessions and holds them\n" +
-        "  soak:  [--online 100] [--seconds 60]   --online users at a time come and go (new uids each time): chat, a group, a room";
+        "  soak:  [--online 100] [--seconds 60]   --online users at a time come and go (new uids each time): chat, a group, a room\n" +
+        "  storm: --survivors H2[,H3] [--online 1000] [--ready-file PATH] [--seconds 60]   logs in and SYNCs --online TCP sessions on --host, writes ready;\n" +
+        "         when the host dies, all reconnect with the SDK's backoff to gateways from /api/iplist of a survivor, log in and SYNC (scripts/storm.sh)";
 
     public static LoadOptions Parse(string[] args)
     {
@@ -33,7 +35,7 @@ public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string 
                 "--messages" => options with { Messages = Int(value) },
                 "--window" => options with { Window = Int(value) },
                 "--first-uid" => options with { FirstUid = ulong.Parse(value, CultureInfo.InvariantCulture) },
-                "--scenario" => value is "chat" or "group" or "groupchat" or "room" or "idle" or "soak" ? options with { Scenario = value } : throw new ArgumentException(Usage),
+                "--scenario" => value is "chat" or "group" or "groupchat" or "room" or "idle" or "soak" or "storm" ? options with { Scenario = value } : throw new ArgumentException(Usage),
                 "--members" => options with { Members = Int(value) },
                 "--online" => options with { Online = Int(value) },
                 "--rate" => options with { Rate = Int(value) },
@@ -42,6 +44,7 @@ public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string 
                 "--ready-file" => options with { ReadyFile = value },
                 "--seconds" => options with { Seconds = Int(value) },
                 "--connections" => options with { Connections = Int(value) },
+                "--survivors" => options with { Survivors = value },
                 "--receivers" => value is "online" or "offline" ? options with { OfflineReceivers = value == "offline" } : throw new ArgumentException(Usage),
                 _ => throw new ArgumentException(Usage),
             };

@@ -22,6 +22,12 @@ if (options.Scenario == "idle")
     return 0;
 }
 
+if (options.Scenario == "storm")
+{
+    Console.WriteLine(await new OrleansIm.Load.Lean.LeanStorm(options).RunAsync());
+    return 0;
+}
+
 if (options.Scenario == "room")
 {
     var roomReport = options.Client switch

@@ -28,18 +28,30 @@ public sealed class LeanConnection : IAsyncDisposable
 
     public ulong Uid { get; private set; }
 
-    public static async Task<LeanConnection> ConnectAsync(bool webSocket, string host, int tcpPort, int httpPort)
+    /// <summary>The sid the last ONLINE-ACK gave (set by a caller that reads it, the storm scenario).</summary>
+    public ulong Sid { get; set; }
+
+    public static async Task<LeanConnection> ConnectAsync(bool webSocket, string host, int tcpPort, int httpPort, CancellationToken cancellationToken = default)
     {
         if (webSocket)
         {
             var ws = new ClientWebSocket();
             ws.Options.KeepAliveInterval = TimeSpan.Zero;
-            await ws.ConnectAsync(new Uri($"ws://{host}:{httpPort}/im"), CancellationToken.None);
+            await ws.ConnectAsync(new Uri($"ws://{host}:{httpPort}/im"), cancellationToken);
             return new LeanConnection(null, ws);
         }
 
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(host, tcpPort);
+        try
+        {
+            await socket.ConnectAsync(host, tcpPort, cancellationToken);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
         return new LeanConnection(socket, null);
     }
 
