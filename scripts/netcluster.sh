@@ -92,6 +92,9 @@ for i in $(seq 1 "$count"); do
 done
 
 echo "$work" >"$state"
+# Every silo may hold a pool of 100 connections (Npgsql's default): PostgreSQL's default of 100 in all is too few
+# for more than one silo under a burst of logins (scripts/storm.sh found it). A caller's own setting wins.
+pg_extra_options=${pg_extra_options:-"-c max_connections=$((count * 110 + 20))"}
 start_throwaway_postgres "$work" "$subnet.1" "$subnet.0/24" 9>&-
 postgres="Host=$subnet.1;Port=$pg_port;Username=postgres;Database=postgres"
 
