@@ -78,11 +78,7 @@ public sealed class LeanRoom(LoadOptions options)
         var clock = Stopwatch.StartNew();
         await SendAsync(owner, created.Rid);
         long expected = (long)options.Messages * options.Online;
-        var deadline = Stopwatch.StartNew();
-        while (Interlocked.Read(ref delivered) < expected && deadline.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            await Task.Delay(2);
-        }
+        await LeanRoom.WaitForDeliveriesAsync(() => Interlocked.Read(ref delivered), expected);
 
         var elapsed = clock.Elapsed;
         foreach (var session in sessions)
@@ -132,6 +128,16 @@ public sealed class LeanRoom(LoadOptions options)
             {
                 throw new IOException("the room owner was disconnected");
             }
+        }
+    }
+
+    /// <summary>Waits until <paramref name="delivered"/> reaches <paramref name="expected"/>, or 60 s have passed.</summary>
+    public static async Task WaitForDeliveriesAsync(Func<long> delivered, long expected)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (delivered() < expected && deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(2);
         }
     }
 }

@@ -46,11 +46,7 @@ public sealed class SignalRRoom(LoadOptions options)
         }
 
         long expected = (long)options.Messages * options.Online;
-        var deadline = Stopwatch.StartNew();
-        while (Interlocked.Read(ref delivered) < expected && deadline.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            await Task.Delay(2);
-        }
+        await LeanRoom.WaitForDeliveriesAsync(() => Interlocked.Read(ref delivered), expected);
 
         var elapsed = clock.Elapsed;
         foreach (var session in sessions)
