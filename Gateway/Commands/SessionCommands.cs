@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansIm.Gateway.Auth;
@@ -16,6 +17,7 @@ public sealed partial class SessionCommands(
     GatewayNode node,
     IOptions<GatewayOptions> options,
     Admission admission,
+    [FromKeyedServices(ImClock.Key)] TimeProvider time,
     ILogger<SessionCommands> logger) : ICommandModule
 {
     private const int MaxSidAllocationAttempts = 8;
@@ -60,7 +62,8 @@ public sealed partial class SessionCommands(
         }
 
         var claims = await tokens.ValidateAsync(request.Token);
-        var sid = await ResolveSidAsync(request, claims);
+        var login = new LoginAttempt(connection, time, logger);
+        var sid = await ResolveSidAsync(request, claims, login);
         if (claims is null || sid == 0)
         {
             LogLoginRefused(logger, connection.Id, request.Uid, request.Sid);
@@ -69,8 +72,9 @@ public sealed partial class SessionCommands(
             return;
         }
 
-        var result = await grains.GetGrain<IUserGrain>((long)request.Uid)
-            .Online(new SessionInfo(sid, node.AddressOf(connection), request.Terminal));
+        var user = grains.GetGrain<IUserGrain>((long)request.Uid);
+        var session = new SessionInfo(sid, node.AddressOf(connection), request.Terminal);
+        var result = await login.RunAsync(() => user.Online(session));
 
         // Bound only after the user grain knows the session: the read loop awaits this handler, so the connection
         // cannot close in between and leave the grain with a session the node never ends.
@@ -85,7 +89,7 @@ public sealed partial class SessionCommands(
     }
 
     /// <summary>The sid this login may use, or 0 when the token or the sid's owner says no.</summary>
-    private async Task<ulong> ResolveSidAsync(Online request, TokenClaims? claims)
+    private async Task<ulong> ResolveSidAsync(Online request, TokenClaims? claims, LoginAttempt login)
     {
         if (claims is null || claims.Uid != request.Uid)
         {
@@ -105,14 +109,17 @@ public sealed partial class SessionCommands(
 
         if (sid != 0)
         {
-            return await grains.GetGrain<ISidGrain>((long)sid).TryBind(request.Uid) ? sid : 0;
+            var owner = grains.GetGrain<ISidGrain>((long)sid);
+            return await login.RunAsync(() => owner.TryBind(request.Uid)) ? sid : 0;
         }
 
         // A fresh device id; one a client picked for itself may already hold the number, so try the next.
         for (int attempt = 0; attempt < MaxSidAllocationAttempts; attempt++)
         {
-            var candidate = await grains.GetGrain<IIdAllocatorGrain>(IdKinds.Sid).Next();
-            if (await grains.GetGrain<ISidGrain>((long)candidate).TryBind(request.Uid))
+            var allocator = grains.GetGrain<IIdAllocatorGrain>(IdKinds.Sid);
+            var candidate = await login.RunAsync(() => allocator.Next());
+            var owner = grains.GetGrain<ISidGrain>((long)candidate);
+            if (await login.RunAsync(() => owner.TryBind(request.Uid)))
             {
                 return candidate;
             }
@@ -174,6 +181,25 @@ public sealed partial class SessionCommands(
         return default;
     }
 
+    /// <summary>
+    /// The grain calls of one login, each repeated while its silo cannot be reached (a silo that died and is not yet
+    /// declared dead), for <see cref="ClusterRetry.LoginBudget"/> from the login's start and while the client is still
+    /// connected. Each call is safe to repeat: binding a sid to the same uid again, registering the same session again,
+    /// or allocating another sid number.
+    /// </summary>
+    private sealed class LoginAttempt(ImConnection connection, TimeProvider time, ILogger logger)
+    {
+        private readonly long _started = time.GetTimestamp();
+
+        public Task<T> RunAsync<T>(Func<Task<T>> call) => ClusterRetry.RunAsync(
+            call,
+            () => !connection.IsClosing,
+            time,
+            _started,
+            ClusterRetry.LoginBudget,
+            (ex, attempt) => LogLoginRetry(logger, connection.Id, attempt, ex.GetType().Name));
+    }
+
     private static OnlineAck OnlineAck(Online request, ulong sid, uint code)
     {
         var ack = new OnlineAck
@@ -199,6 +225,9 @@ public sealed partial class SessionCommands(
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Connection {ConnectionId} ({Transport}): uid {Uid} online as sid {Sid}")]
     private static partial void LogLoggedIn(ILogger logger, long connectionId, string transport, ulong uid, ulong sid);
+
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Connection {ConnectionId}: login call {Attempt} could not reach a silo ({Failure}); trying again")]
+    private static partial void LogLoginRetry(ILogger logger, long connectionId, int attempt, string failure);
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "Connection {ConnectionId}: login refused for uid {Uid} sid {Sid}")]
     private static partial void LogLoginRefused(ILogger logger, long connectionId, ulong uid, ulong sid);

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansIm.Client;
+using OrleansIm.Protocol;
+using OrleansIm.Protocol.Messages;
+using OrleansIm.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace OrleansIm.Tests.Postgres;
+
+/// <summary>
+/// A silo dies with the grains of logged-in users on it, and those users come back through a survivor at once,
+/// before the cluster has declared the silo dead: their logins wait for the grains to move and succeed, instead of
+/// being refused with 10001 while the directory still points at the dead silo.
+/// </summary>
+public sealed class LoginFailoverTests(ITestOutputHelper log)
+{
+    // Declared dead within a few seconds, well inside a login's retry budget, but not before the logins start.
+    private static readonly Dictionary<string, string?> FastMembership = new()
+    {
+        ["Orleans:Membership:ProbeTimeout"] = "00:00:01",
+        ["Orleans:Membership:NumMissedProbesLimit"] = "2",
+        ["Orleans:Membership:NumVotesForDeathDeclaration"] = "1",
+        ["Orleans:Membership:TableRefreshTimeout"] = "00:00:02",
+    };
+
+    [Fact]
+    public async Task Logins_that_reach_grains_of_a_silo_not_yet_declared_dead_succeed_once_it_is()
+    {
+        var db = await PostgresServers.NewDatabaseAsync();
+        await using var survivor = await PostgresServers.StartAsync(db, FastMembership);
+        var environment = FastMembership.ToDictionary(kv => kv.Key.Replace(":", "__"), kv => kv.Value!);
+        environment["ConnectionStrings__Postgres"] = db;
+        environment["Auth__SigningKey"] = ImServer.SigningKey;
+        environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        await using var doomed = await RunningSilo.StartAsync(environment);
+
+        var management = survivor.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0);
+        await Transports.EventuallyAsync(async () => (await management.GetHosts(onlyActive: true)).Count == 2, "both silos active", TimeSpan.FromSeconds(60));
+
+        // Logged in on the doomed silo first: their user grains live there (placed where first called).
+        var users = Enumerable.Range(0, 12).Select(_ => Ids.Next()).ToArray();
+        var sids = new ulong[users.Length];
+        var old = new List<ImClient>();
+        for (int i = 0; i < users.Length; i++)
+        {
+            var client = await doomed.ConnectTcpAsync();
+            var ack = await client.LoginAsync(users[i], survivor.Token(users[i]));
+            Assert.Equal(0u, ack.Code);
+            sids[i] = ack.Sid;
+            old.Add(client);
+        }
+
+        await doomed.KillAsync();
+        var clock = Stopwatch.StartNew();
+
+        // Every user at once, through the survivor, with the device id it had.
+        var logins = users.Select(async (uid, i) =>
+        {
+            var client = await survivor.ConnectAsync(i % 2 == 0 ? "tcp" : "ws");
+            var ack = await client.LoginAsync(uid, survivor.Token(uid), sids[i], timeout: TimeSpan.FromSeconds(30));
+            return (client, ack, clock.Elapsed);
+        }).ToArray();
+        var results = await Task.WhenAll(logins);
+        log.WriteLine("logins after the kill, ms: " + string.Join(", ", results.Select(r => $"{r.ack.Code}@{r.Elapsed.TotalMilliseconds:F0}")));
+
+        for (int i = 0; i < users.Length; i++)
+        {
+            Assert.Equal((0u, sids[i]), (results[i].ack.Code, results[i].ack.Sid));
+        }
+
+        // The logins had to wait for the death declaration: the grains were unreachable at first.
+        Assert.True(results.Max(r => r.Elapsed) > TimeSpan.FromMilliseconds(500), "no login waited: the test did not hit the window it is about");
+
+        // And the sessions work: each user gets a message.
+        await using var sender = await survivor.LoginAsync("tcp", Ids.Next());
+        foreach (var (uid, (client, _, _)) in users.Zip(results))
+        {
+            Assert.Equal(0u, (await sender.ChatAsync(uid, $"back, {uid}")).Code);
+            Assert.Equal($"back, {uid}", (await client.ReceiveAsync(Cmd.Chat, TimeSpan.FromSeconds(10))).As(Chat.Parser).Text);
+        }
+
+        foreach (var client in results.Select(r => r.client).Concat(old))
+        {
+            await client.DisposeAsync();
+        }
+    }
+}
