@@ -152,7 +152,7 @@ public static class AdminEndpoints
         return Results.Ok(new { sessions = stats.Sum(s => s.Sessions), users = stats.Sum(s => s.Users), nodes = stats });
     }
 
-    private static async Task<IResult> IpListAsync(string? type, IGrainFactory grains)
+    private static async Task<IResult> IpListAsync(string? type, Sessions.GatewayNode node)
     {
         uint? wanted = type switch { "tcp" => 1, "ws" => 2, null or "" => null, _ => 0 };
         if (wanted == 0)
@@ -160,7 +160,7 @@ public static class AdminEndpoints
             return Results.BadRequest(new { error = "type must be tcp or ws" });
         }
 
-        var nodes = await grains.GetGrain<INodeDirectoryGrain>(0).GetNodes();
+        var nodes = await node.Reports.ListNodesAsync();
         var addresses = nodes.OrderBy(n => n.Users).ThenBy(n => n.Nid)
             .SelectMany(n => n.Listeners.Where(l => wanted is null || l.Type == wanted))
             .Select(l => $"{l.Address}:{l.Port}")

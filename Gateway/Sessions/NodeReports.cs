@@ -16,7 +16,11 @@ public sealed partial class NodeReports(
     TimeProvider time,
     ILogger logger) : IDisposable
 {
+    /// <summary>How long <c>/api/iplist</c> waits for the node directory before it answers from what it knew.</summary>
+    public static readonly TimeSpan DirectoryWait = TimeSpan.FromSeconds(2);
+
     private ITimer? _timer;
+    private IReadOnlyList<NodeListing> _lastKnown = [];
 
     /// <summary>Reports now, then every <see cref="GatewayOptions.ReportInterval"/>.</summary>
     public async Task StartAsync()
@@ -34,14 +38,13 @@ public sealed partial class NodeReports(
         try
         {
             var directory = grains.GetGrain<INodeDirectoryGrain>(0);
-            var address = PublicAddress();
-            if (options.TcpPort != 0)
+            foreach (var listener in Own().Listeners)
             {
-                await directory.ReportListener(node.Nid, new NodeListener(1, "", "", address, (uint)options.TcpPort));
+                await directory.ReportListener(node.Nid, listener);
             }
 
-            await directory.ReportListener(node.Nid, new NodeListener(2, "", "", address, (uint)options.HttpPort));
             await directory.ReportUsers(node.Nid, (uint)registry.SessionCount);
+            _lastKnown = await directory.GetNodes();
 
             // The gateway directory is memory only, and a registration made while the cluster was still forming
             // can land on an activation that is then dropped as a duplicate: registering again on every report
@@ -55,10 +58,57 @@ public sealed partial class NodeReports(
         }
     }
 
+    /// <summary>
+    /// The gateway nodes clients may use (<c>/api/iplist</c>): the node directory's list, or, when the directory does
+    /// not answer within <see cref="DirectoryWait"/> (its silo died and the cluster has not declared it dead yet), the
+    /// list this node got with its last report. Either way this node is on it: a directory that has just moved to a
+    /// live silo starts empty and fills as the nodes report again.
+    /// </summary>
+    public async Task<IReadOnlyList<NodeListing>> ListNodesAsync()
+    {
+        IReadOnlyList<NodeListing> nodes;
+        try
+        {
+            nodes = await grains.GetGrain<INodeDirectoryGrain>(0).GetNodes().WaitAsync(DirectoryWait, time);
+            _lastKnown = nodes;
+        }
+        catch (Exception ex) when (ex is TimeoutException or OrleansException)
+        {
+            LogDirectoryUnavailable(logger, ex.GetType().Name, node.Nid);
+            nodes = _lastKnown;
+        }
+
+        return nodes.Any(n => n.Nid == node.Nid) ? nodes : [.. nodes, Own()];
+    }
+
+    /// <summary>This node as the directory lists it.</summary>
+    private NodeListing Own()
+    {
+        var address = PublicAddress();
+        var listeners = new List<NodeListener>(2);
+        if (options.TcpPort != 0)
+        {
+            listeners.Add(new NodeListener(1, "", "", address, (uint)options.TcpPort));
+        }
+
+        listeners.Add(new NodeListener(2, "", "", address, (uint)options.HttpPort));
+        return new NodeListing(node.Nid, listeners, null, (uint)registry.SessionCount, time.GetUtcNow());
+    }
+
+    /// <summary>
+    /// The address reported for this node: <c>Gateway:PublicAddress</c>; else the listen address; else, when listening
+    /// on every address, the silo's advertised address (the host's own on a cluster of several hosts, 127.0.0.1 by
+    /// default).
+    /// </summary>
     private string PublicAddress() =>
         options.PublicAddress.Length > 0 ? options.PublicAddress
-        : options.ListenAddress is "0.0.0.0" or "::" ? "127.0.0.1"
-        : options.ListenAddress;
+        : options.ListenAddress is not ("0.0.0.0" or "::") ? options.ListenAddress
+        : node.SiloAddress.Endpoint.Address is { } advertised && !advertised.Equals(System.Net.IPAddress.Any) && !advertised.Equals(System.Net.IPAddress.IPv6Any)
+            ? advertised.ToString()
+            : "127.0.0.1";
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "Gateway node {Nid}: the node directory did not answer ({Failure}); listing the nodes known from the last report")]
+    private static partial void LogDirectoryUnavailable(ILogger logger, string failure, uint nid);
 
     [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Gateway node {Nid}: reporting to the node directory failed")]
     private static partial void LogReportFailed(ILogger logger, Exception ex, uint nid);

@@ -16,7 +16,9 @@ public sealed class ThreeHosts : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _cluster = await NetworkCluster.StartAsync(Count);
+        // Listening on every address, as a host usually does: each gateway then reports its silo's advertised address
+        // (the host's own), which is what /api/iplist must list.
+        _cluster = await NetworkCluster.StartAsync(Count, new Dictionary<string, string> { ["Gateway__ListenAddress"] = "0.0.0.0" });
         await WaitForEveryGatewayAsync(_cluster);
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansIm.Client;
 using OrleansIm.Protocol;
@@ -9,11 +10,11 @@ using Xunit.Abstractions;
 namespace OrleansIm.Tests.Postgres;
 
 /// <summary>
-/// A silo dies with the grains of logged-in users on it, and those users come back through a survivor at once,
-/// before the cluster has declared the silo dead: their logins wait for the grains to move and succeed, instead of
-/// being refused with 10001 while the directory still points at the dead silo.
+/// The seconds between a silo's death and the cluster declaring it dead, when the grain directory still points at it:
+/// what its clients need right then (the gateway list, a login elsewhere) works. Logins wait for the grains to move
+/// instead of being refused with 10001; <c>/api/iplist</c> answers from what the node knew.
 /// </summary>
-public sealed class LoginFailoverTests(ITestOutputHelper log)
+public sealed class DeathWindowTests(ITestOutputHelper log)
 {
     // Declared dead within a few seconds, well inside a login's retry budget, but not before the logins start.
     private static readonly Dictionary<string, string?> FastMembership = new()
@@ -84,5 +85,44 @@ public sealed class LoginFailoverTests(ITestOutputHelper log)
         {
             await client.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task The_gateway_list_answers_while_the_node_directory_is_on_a_silo_not_yet_declared_dead()
+    {
+        var db = await PostgresServers.NewDatabaseAsync();
+        var environment = FastMembership.ToDictionary(kv => kv.Key.Replace(":", "__"), kv => kv.Value!);
+        environment["ConnectionStrings__Postgres"] = db;
+        environment["Auth__SigningKey"] = ImServer.SigningKey;
+        environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        // Alone in the cluster when its gateway first reports: the node directory (a single grain) is placed on it.
+        await using var doomed = await RunningSilo.StartAsync(environment);
+        await using var survivor = await PostgresServers.StartAsync(db, FastMembership);
+        var management = survivor.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0);
+        await Transports.EventuallyAsync(async () => (await management.GetHosts(onlyActive: true)).Count == 2, "both silos active", TimeSpan.FromSeconds(60));
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{survivor.HttpPort}/"), Timeout = TimeSpan.FromSeconds(10) };
+        var own = $"127.0.0.1:{survivor.TcpPort}";
+        var other = $"127.0.0.1:{doomed.TcpPort}";
+        await Transports.EventuallyAsync(async () =>
+        {
+            var list = await http.GetFromJsonAsync<List<string>>("api/iplist?type=tcp");
+            return list!.Contains(own) && list.Contains(other);
+        }, "both gateways listed", TimeSpan.FromSeconds(30));
+
+        await doomed.KillAsync();
+        var clock = Stopwatch.StartNew();
+        var answers = new List<string>();
+        while (clock.Elapsed < TimeSpan.FromSeconds(6))
+        {
+            var response = await http.GetAsync("api/iplist?type=tcp");
+            var body = await response.Content.ReadAsStringAsync();
+            answers.Add($"{clock.Elapsed.TotalMilliseconds:F0} ms: {(int)response.StatusCode} {body}");
+            Assert.True(response.IsSuccessStatusCode, string.Join("\n", answers));
+            Assert.Contains(own, System.Text.Json.JsonSerializer.Deserialize<List<string>>(body)!);
+            await Task.Delay(200);
+        }
+
+        log.WriteLine(string.Join("\n", answers));
     }
 }
