@@ -20,7 +20,13 @@ public sealed partial class NodeReports(
     public static readonly TimeSpan DirectoryWait = TimeSpan.FromSeconds(2);
 
     private ITimer? _timer;
+    /// <summary>How long a list from the node directory is handed out before the directory is asked again.</summary>
+    public static readonly TimeSpan ListFreshness = TimeSpan.FromSeconds(1);
+
     private IReadOnlyList<NodeListing> _lastKnown = [];
+    private long _lastKnownAt;
+    private readonly Lock _askingGate = new();
+    private Task<IReadOnlyList<NodeListing>>? _asking;
 
     /// <summary>Reports now, then every <see cref="GatewayOptions.ReportInterval"/>.</summary>
     public async Task StartAsync()
@@ -44,7 +50,7 @@ public sealed partial class NodeReports(
             }
 
             await directory.ReportUsers(node.Nid, (uint)registry.SessionCount);
-            _lastKnown = await directory.GetNodes();
+            Remember(await directory.GetNodes());
 
             // The gateway directory is memory only, and a registration made while the cluster was still forming
             // can land on an activation that is then dropped as a duplicate: registering again on every report
@@ -59,27 +65,55 @@ public sealed partial class NodeReports(
     }
 
     /// <summary>
-    /// The gateway nodes clients may use (<c>/api/iplist</c>): the node directory's list, or, when the directory does
-    /// not answer within <see cref="DirectoryWait"/> (its silo died and the cluster has not declared it dead yet), the
-    /// list this node got with its last report. Either way this node is on it: a directory that has just moved to a
-    /// live silo starts empty and fills as the nodes report again.
+    /// The gateway nodes clients may use (<c>/api/iplist</c>): the node directory's list, asked at most once per
+    /// <see cref="ListFreshness"/> however many clients ask (a gateway's clients all come back at once after a failure).
+    /// When the directory does not answer within <see cref="DirectoryWait"/> (its silo died and the cluster has not
+    /// declared it dead yet), the list this node knew last. Either way this node is on it: a directory that has just
+    /// moved to a live silo starts empty and fills as the nodes report again.
     /// </summary>
-    public async Task<IReadOnlyList<NodeListing>> ListNodesAsync()
+    public Task<IReadOnlyList<NodeListing>> ListNodesAsync()
+    {
+        if (time.GetElapsedTime(Volatile.Read(ref _lastKnownAt)) < ListFreshness)
+        {
+            return Task.FromResult(WithOwn(Volatile.Read(ref _lastKnown)));
+        }
+
+        lock (_askingGate)
+        {
+            if (_asking is null || _asking.IsCompleted)
+            {
+                _asking = AskDirectoryAsync();
+            }
+
+            return _asking;
+        }
+    }
+
+    private async Task<IReadOnlyList<NodeListing>> AskDirectoryAsync()
     {
         IReadOnlyList<NodeListing> nodes;
         try
         {
             nodes = await grains.GetGrain<INodeDirectoryGrain>(0).GetNodes().WaitAsync(DirectoryWait, time);
-            _lastKnown = nodes;
+            Remember(nodes);
         }
         catch (Exception ex) when (ex is TimeoutException or OrleansException)
         {
             LogDirectoryUnavailable(logger, ex.GetType().Name, node.Nid);
-            nodes = _lastKnown;
+            nodes = Volatile.Read(ref _lastKnown);
         }
 
-        return nodes.Any(n => n.Nid == node.Nid) ? nodes : [.. nodes, Own()];
+        return WithOwn(nodes);
     }
+
+    private void Remember(IReadOnlyList<NodeListing> nodes)
+    {
+        Volatile.Write(ref _lastKnown, nodes);
+        Volatile.Write(ref _lastKnownAt, time.GetTimestamp());
+    }
+
+    private IReadOnlyList<NodeListing> WithOwn(IReadOnlyList<NodeListing> nodes) =>
+        nodes.Any(n => n.Nid == node.Nid) ? nodes : [.. nodes, Own()];
 
     /// <summary>This node as the directory lists it.</summary>
     private NodeListing Own()

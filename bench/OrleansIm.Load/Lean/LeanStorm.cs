@@ -36,7 +36,7 @@ public sealed class LeanStorm(LoadOptions options)
     private int _lost;
     private int _synced;
     private int _attempts;
-    private int _iplistFailures;
+    private readonly ConcurrentDictionary<string, int> _iplistFailures = new();
 
     public async Task<string> RunAsync()
     {
@@ -119,7 +119,7 @@ public sealed class LeanStorm(LoadOptions options)
         return $"storm: sessions={options.Online} initial login+SYNC {loginSeconds:F1}s; lost={_lost} logged in and SYNCed again={_synced}{(timedOut ? $" (gave up after {options.Seconds}s)" : "")}\n" +
             $"storm: first_loss_unix_ms={first} last_sync_ack_unix_ms={_lastSyncedMs} first loss to last SYNC-ACK {(_lastSyncedMs - first) / 1000.0:F2}s\n" +
             $"storm: login attempts={_attempts} login latency (connect start to ONLINE-ACK 0, incl. ones whose SYNC then failed) n={sorted.Length} p50={Percentile(sorted, 0.50):F1}ms p99={Percentile(sorted, 0.99):F1}ms max={(sorted.Length > 0 ? sorted[^1] : 0):F1}ms\n" +
-            $"storm: refusals by code={Codes(_refusals)} connection failures={Codes(_failures)} iplist failures={_iplistFailures}\n" +
+            $"storm: refusals by code={Codes(_refusals)} connection failures={Codes(_failures)} iplist failures={Codes(_iplistFailures)}\n" +
             $"storm: sessions per gateway afterwards={Codes(_landed)}";
     }
 
@@ -198,7 +198,13 @@ public sealed class LeanStorm(LoadOptions options)
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
         {
-            Interlocked.Increment(ref _iplistFailures);
+            Count(_iplistFailures, ex switch
+            {
+                TaskCanceledException => "timeout",
+                HttpRequestException { StatusCode: { } status } => $"http:{(int)status}",
+                HttpRequestException { InnerException: System.Net.Sockets.SocketException se } => $"connect:{se.SocketErrorCode}",
+                _ => ex.GetType().Name,
+            });
         }
 
         return [asked, .. survivors.Where(s => s != asked)];
