@@ -161,11 +161,31 @@ public static class AdminEndpoints
         }
 
         var nodes = await node.Reports.ListNodesAsync();
-        var addresses = nodes.OrderBy(n => n.Users).ThenBy(n => n.Nid)
+        var addresses = LoadWeightedOrder(nodes)
             .SelectMany(n => n.Listeners.Where(l => wanted is null || l.Type == wanted))
             .Select(l => $"{l.Address}:{l.Port}")
             .ToList();
         return Results.Ok(addresses);
+    }
+
+    /// <summary>Smooths the session counts of <see cref="LoadWeightedOrder"/>: nodes below a few hundred sessions come first about equally often.</summary>
+    public const int IpListLoadSmoothing = 100;
+
+    /// <summary>
+    /// The nodes in a random order that favours the less loaded: each comes first with a chance proportional to
+    /// 1 / (sessions + <see cref="IpListLoadSmoothing"/>) (weighted sampling without replacement). Clients take the first
+    /// address; a strict least-loaded order would send every client of a failed node to the same survivor, since the
+    /// session counts are only reported every few seconds.
+    /// </summary>
+    private static IEnumerable<NodeListing> LoadWeightedOrder(IReadOnlyList<NodeListing> nodes)
+    {
+        var keys = new double[nodes.Count];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            keys[i] = -Math.Log(1 - Random.Shared.NextDouble()) * ((double)nodes[i].Users + IpListLoadSmoothing);
+        }
+
+        return Enumerable.Range(0, nodes.Count).OrderBy(i => keys[i]).Select(i => nodes[i]);
     }
 
     private static IResult FromCode(uint code, IResult success) => code switch

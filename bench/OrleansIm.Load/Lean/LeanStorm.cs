@@ -47,7 +47,9 @@ public sealed class LeanStorm(LoadOptions options)
         }
 
         using var tokens = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 32 }) { BaseAddress = new Uri($"http://{options.Host}:{options.HttpPort}/"), Timeout = TimeSpan.FromSeconds(60) };
-        _iplist = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { Timeout = RequestTimeout };
+        // Each real client asks over its own connection: a small shared pool would queue thousands of requests here
+        // and time them out in the tool, not in the server.
+        _iplist = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 4096 }) { Timeout = RequestTimeout };
         var all = new Task[options.Online];
         var loggedIn = 0;
         var ready = new TaskCompletionSource();
@@ -185,7 +187,7 @@ public sealed class LeanStorm(LoadOptions options)
         }
     }
 
-    /// <summary>The gateways /api/iplist?type=tcp of <paramref name="asked"/> lists (least loaded first); the survivors' own addresses when it does not answer.</summary>
+    /// <summary>The gateways /api/iplist?type=tcp of <paramref name="asked"/> lists (weighted toward the less loaded); the survivors' own addresses when it does not answer.</summary>
     private async Task<List<string>> GatewaysAsync(string asked, string[] survivors)
     {
         try

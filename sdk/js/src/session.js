@@ -185,7 +185,7 @@ export class Session extends Emitter {
     socket.onclose = event => this.#closed(socket, event);
   }
 
-  /** The gateway to try: from /api/iplist (least loaded first, the next one on each failed attempt) or the url. */
+  /** The gateway to try: from /api/iplist (weighted toward the less loaded, the next one on each failed attempt) or the url. */
   async #gatewayUrl() {
     const { iplistUrl, url } = this.options;
     if (iplistUrl) {

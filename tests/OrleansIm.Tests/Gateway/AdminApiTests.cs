@@ -182,13 +182,61 @@ public sealed class AdminApiTests(EmbeddedServerFixture fixture)
         Assert.Equal("10.9.9.9", byNid[quiet].GetProperty("forward").GetProperty("address").GetString());
         Assert.Equal(1_000_000u, byNid[busy].GetProperty("users").GetUInt32());
 
-        var tcpList = await http.GetFromJsonAsync<string[]>("/api/iplist?type=tcp");
-        Assert.Contains($"127.0.0.1:{Server.TcpPort}", tcpList!);
-        Assert.True(Array.IndexOf(tcpList!, "10.1.2.3:7001") < Array.IndexOf(tcpList!, "10.1.2.3:7002"), "least loaded first");
+        // The gateway asks the node directory at most once a second.
+        string[] tcpList = [];
+        await Transports.EventuallyAsync(async () =>
+        {
+            tcpList = (await http.GetFromJsonAsync<string[]>("/api/iplist?type=tcp"))!;
+            return tcpList.Contains("10.1.2.3:7001") && tcpList.Contains("10.1.2.3:7002");
+        }, "both reported nodes in /api/iplist", TimeSpan.FromSeconds(10));
+        Assert.Contains($"127.0.0.1:{Server.TcpPort}", tcpList);
+
+        // The idle node comes before the one with a million sessions nearly always (the chance of the other order is
+        // about 1 in 10,000 per answer).
+        int quietFirst = 0;
+        for (int i = 0; i < 40; i++)
+        {
+            tcpList = (await http.GetFromJsonAsync<string[]>("/api/iplist?type=tcp"))!;
+            quietFirst += Array.IndexOf(tcpList, "10.1.2.3:7001") < Array.IndexOf(tcpList, "10.1.2.3:7002") ? 1 : 0;
+        }
+
+        Assert.InRange(quietFirst, 38, 40);
         var wsList = await http.GetFromJsonAsync<string[]>("/api/iplist?type=ws");
         Assert.Contains($"127.0.0.1:{Server.HttpPort}", wsList!);
         Assert.DoesNotContain("10.1.2.3:7001", wsList!);
         Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync("/api/iplist?type=udp")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_gateway_list_spreads_clients_over_equally_loaded_nodes()
+    {
+        var (first, second) = ((uint)Ids.Next() % 1_000_000 + 3_000_000, (uint)Ids.Next() % 1_000_000 + 4_000_000);
+        var nodeUid = Ids.Next();
+        await using var node = await Server.ConnectAsync("tcp");
+        Assert.Equal(0u, (await node.LoginAsync(nodeUid, Server.Token(nodeUid, role: Roles.Node))).Code);
+        foreach (var (nid, port) in new[] { (first, 7101u), (second, 7102u) })
+        {
+            Assert.Equal(0u, (await node.RequestAsync(Cmd.LsndInfo, new LsndInfo { Type = 1, Nid = nid, Nation = "NL", Name = "carrier", Ipaddr = "10.1.2.4", Port = port })).As(LsndInfoAck.Parser).Code);
+            Assert.Equal(0u, (await node.RequestAsync(Cmd.LsndUsrNum, new LsndUsrNum { Nid = nid, UsrNum = 5000 })).As(LsndUsrNumAck.Parser).Code);
+        }
+
+        using var http = Http();
+        await Transports.EventuallyAsync(async () =>
+        {
+            var list = (await http.GetFromJsonAsync<string[]>("/api/iplist?type=tcp"))!;
+            return list.Contains("10.1.2.4:7101") && list.Contains("10.1.2.4:7102");
+        }, "both reported nodes in /api/iplist", TimeSpan.FromSeconds(10));
+
+        // A strict least-loaded order would give every client the same one; each should come first about half the time
+        // (200 answers: 100 expected, the bounds are more than five standard deviations away).
+        int firstAhead = 0;
+        for (int i = 0; i < 200; i++)
+        {
+            var list = (await http.GetFromJsonAsync<string[]>("/api/iplist?type=tcp"))!;
+            firstAhead += Array.IndexOf(list, "10.1.2.4:7101") < Array.IndexOf(list, "10.1.2.4:7102") ? 1 : 0;
+        }
+
+        Assert.InRange(firstAhead, 60, 140);
     }
 
     [Fact]
