@@ -16,8 +16,8 @@ public sealed class ImClientConnector(LoadOptions options)
     {
         var token = (await http.GetFromJsonAsync<TokenReply>($"api/dev/token?uid={uid}"))!.Token;
         var client = options.UsesWebSocket(index)
-            ? await ImClient.ConnectWebSocketAsync(new Uri($"ws://{options.Host}:{options.HttpPort}/im"))
-            : await ImClient.ConnectTcpAsync(options.Host, options.TcpPort);
+            ? await ImClient.ConnectWebSocketAsync(new Uri($"ws://{options.HostOf(index)}:{options.HttpPort}/im"))
+            : await ImClient.ConnectTcpAsync(options.HostOf(index), options.TcpPort);
         client.DefaultTimeout = TimeSpan.FromSeconds(60);
         var ack = await client.LoginAsync(uid, token);
         if (ack.Code != ResultCode.Ok)

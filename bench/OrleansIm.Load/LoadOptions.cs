@@ -3,11 +3,13 @@ using System.Globalization;
 namespace OrleansIm.Load;
 
 /// <summary>Command-line settings of the load tool.</summary>
-public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string Transport, int Pairs, int Messages, int Window, ulong FirstUid, string Scenario = "chat", int Members = 1000, int Online = 200, int Rate = 0, int HoldSeconds = 10, string ReadyFile = "", string Client = "lean", int Seconds = 60, bool OfflineReceivers = false, int Connections = 1, string Survivors = "")
+public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string Transport, int Pairs, int Messages, int Window, ulong FirstUid, string Scenario = "chat", int Members = 1000, int Online = 200, int Rate = 0, int HoldSeconds = 10, string ReadyFile = "", string Client = "lean", int Seconds = 60, bool OfflineReceivers = false, int Connections = 1, string Survivors = "", string[]? Hosts = null)
 {
     public const string Usage = "usage: OrleansIm.Load [--scenario chat|group|groupchat|room|idle|soak|storm] [--host 127.0.0.1] [--tcp 9002] [--http 8002] [--transport tcp|ws|mixed] [--messages 200] [--first-uid N] [--client lean|signalr|signalr-lean]\n" +
         "  --client signalr drives the SignalR peer (bench/OrleansIm.Peer) instead, for chat and room, with the SignalR .NET client;\n" +
         "  --client signalr-lean does it with a raw-WebSocket client of the hub protocol (MessagePack), pipelined like the lean client\n" +
+        "  --hosts H1,H2,… (chat, group, room): the n-th session connects to host n mod count (chat: senders are sessions 0, 2, 4…,\n" +
+        "         receivers 1, 3, 5…, so --hosts A,B puts every sender on A and every receiver on B); --host still mints tokens and hosts the owner\n" +
         "  --connections N (--client signalr, chat): each sender spreads its --window invocations over N hub connections of its user\n" +
         "  chat:  [--pairs 50] [--window 1] [--rate 0] [--receivers online|offline]   one sender and one receiver per pair; --rate N: open loop at N messages/s in total;\n" +
         "         --receivers offline: the receivers never log in (messages wait in their inboxes; what a mobile-push webhook reports)\n" +
@@ -28,6 +30,7 @@ public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string 
             options = args[i] switch
             {
                 "--host" => options with { Host = value },
+                "--hosts" => options with { Hosts = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 "--tcp" => options with { TcpPort = Int(value) },
                 "--http" => options with { HttpPort = Int(value) },
                 "--transport" => value is "tcp" or "ws" or "mixed" ? options with { Transport = value } : throw new ArgumentException(Usage),
@@ -57,6 +60,9 @@ public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string 
 
         return options;
     }
+
+    /// <summary>The gateway the <paramref name="index"/>-th session of a run connects to: <see cref="Host"/>, or the next of <see cref="Hosts"/>.</summary>
+    public string HostOf(int index) => Hosts is { Length: > 0 } hosts ? hosts[index % hosts.Length] : Host;
 
     /// <summary>Whether the <paramref name="index"/>-th connection of a run uses WebSocket (every other one under mixed).</summary>
     public bool UsesWebSocket(int index) => Transport == "ws" || (Transport == "mixed" && index % 2 == 1);
