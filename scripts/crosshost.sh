@@ -71,7 +71,7 @@ measure() {
 
 chat=(--transport tcp --pairs "$pairs" --messages "$messages" --window "$window")
 # The owner sends; the other members are online (Groups:MaxMembers is 2,000 with the owner).
-group=(--scenario group --transport tcp --members "$members" --online $((members - 1)) --messages 30)
+group=(--scenario group --transport tcp --members "$members" --online $((members - 1)) --messages 100)
 roomload=(--scenario room --transport tcp --online "$room" --messages 1000 --window 16)
 
 echo "=== one silo ==="
