@@ -92,6 +92,17 @@ public sealed class GatewayOptions
     [Range(0, 100_000)]
     public double LoginsPerSecondPerAddress { get; set; } = 20;
 
+    /// <summary>
+    /// Logins this node works on at once (0: no limit). More wait for a slot up to <see cref="LoginQueueWait"/>, then
+    /// get ONLINE-ACK 10002 and a close, so that after a node fails its clients' logins are finished in turn instead of
+    /// all at once, each too slowly for its client's timeout.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int MaxConcurrentLogins { get; set; } = 64;
+
+    /// <summary>How long a login waits for one of the <see cref="MaxConcurrentLogins"/> slots before 10002.</summary>
+    public TimeSpan LoginQueueWait { get; set; } = TimeSpan.FromSeconds(3);
+
     /// <summary>How many logins one address may make at once before <see cref="LoginsPerSecondPerAddress"/> applies.</summary>
     [Range(1, 100_000)]
     public int LoginBurstPerAddress { get; set; } = 100;

@@ -61,6 +61,26 @@ public sealed partial class SessionCommands(
             return;
         }
 
+        if (!await admission.EnterLoginAsync())
+        {
+            LogLoginShed(logger, connection.Id, request.Uid);
+            connection.Reply(header, Cmd.OnlineAck, OnlineAck(request, request.Sid, ResultCode.Unavailable));
+            connection.Close();
+            return;
+        }
+
+        try
+        {
+            await LoginAsync(connection, header, request);
+        }
+        finally
+        {
+            admission.LeaveLogin();
+        }
+    }
+
+    private async Task LoginAsync(ImConnection connection, FrameHeader header, Online request)
+    {
         var claims = await tokens.ValidateAsync(request.Token);
         var login = new LoginAttempt(connection, time, logger);
         var sid = await ResolveSidAsync(request, claims, login);
@@ -225,6 +245,9 @@ public sealed partial class SessionCommands(
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Connection {ConnectionId} ({Transport}): uid {Uid} online as sid {Sid}")]
     private static partial void LogLoggedIn(ILogger logger, long connectionId, string transport, ulong uid, ulong sid);
+
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "Connection {ConnectionId}: login of uid {Uid} refused with 10002: every login slot stayed busy")]
+    private static partial void LogLoginShed(ILogger logger, long connectionId, ulong uid);
 
     [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Connection {ConnectionId}: login call {Attempt} could not reach a silo ({Failure}); trying again")]
     private static partial void LogLoginRetry(ILogger logger, long connectionId, int attempt, string failure);

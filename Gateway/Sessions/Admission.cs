@@ -8,8 +8,9 @@ namespace OrleansIm.Gateway.Sessions;
 
 /// <summary>
 /// Who may connect and log in on this node: at most <see cref="GatewayOptions.MaxConnections"/> connections, at most
-/// <see cref="GatewayOptions.MaxConnectionsPerAddress"/> from one remote address, and logins from one address at
-/// <see cref="GatewayOptions.LoginsPerSecondPerAddress"/>. Loopback addresses are exempt from the per-address limits
+/// <see cref="GatewayOptions.MaxConnectionsPerAddress"/> from one remote address, logins from one address at
+/// <see cref="GatewayOptions.LoginsPerSecondPerAddress"/>, and <see cref="GatewayOptions.MaxConcurrentLogins"/> logins
+/// worked on at once. Loopback addresses are exempt from the per-address limits
 /// unless <see cref="GatewayOptions.LimitLoopback"/> (a reverse proxy on the same host makes every browser one address).
 /// </summary>
 public sealed class Admission(IOptions<GatewayOptions> options, [FromKeyedServices(ImClock.Key)] TimeProvider time)
@@ -18,6 +19,7 @@ public sealed class Admission(IOptions<GatewayOptions> options, [FromKeyedServic
     private readonly TimeProvider _time = time;
     private readonly ConcurrentDictionary<IPAddress, int> _perAddress = new();
     private readonly ConcurrentDictionary<IPAddress, LoginBucket> _logins = new();
+    private readonly SemaphoreSlim? _loginSlots = options.Value.MaxConcurrentLogins > 0 ? new(options.Value.MaxConcurrentLogins) : null;
     private int _connections;
     private int _loginCalls;
 
@@ -53,6 +55,20 @@ public sealed class Admission(IOptions<GatewayOptions> options, [FromKeyedServic
             ReleaseAddress(address!);
         }
     }
+
+    /// <summary>
+    /// Waits for one of the node's <see cref="GatewayOptions.MaxConcurrentLogins"/> login slots, at most
+    /// <see cref="GatewayOptions.LoginQueueWait"/>; false when none came free (the login is then refused with 10002).
+    /// A true answer must be matched by <see cref="LeaveLogin"/>.
+    /// </summary>
+    public Task<bool> EnterLoginAsync() =>
+        _loginSlots is null ? Task.FromResult(true) : _loginSlots.WaitAsync(_options.LoginQueueWait);
+
+    /// <summary>Frees the slot <see cref="EnterLoginAsync"/> gave.</summary>
+    public void LeaveLogin() => _loginSlots?.Release();
+
+    /// <summary>Logins being worked on now (for the admin API and tests).</summary>
+    public int LoginsInProgress => _loginSlots is null ? 0 : _options.MaxConcurrentLogins - _loginSlots.CurrentCount;
 
     /// <summary>Takes one login from the address's bucket; false when it logs in faster than allowed.</summary>
     public bool TryLogin(IPAddress? address)

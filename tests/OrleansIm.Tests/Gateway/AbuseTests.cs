@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Google.Protobuf;
 using OrleansIm.Client;
 using OrleansIm.Protocol;
@@ -120,6 +121,45 @@ public sealed class AbuseTests
         await using var later = await server.ConnectAsync(transport);
         var laterUid = Ids.Next();
         Assert.Equal(0u, (await later.LoginAsync(laterUid, server.Token(laterUid))).Code);
+    }
+
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("ws")]
+    public async Task A_login_that_finds_every_login_slot_busy_for_the_queue_wait_gets_10002_and_a_close(string transport)
+    {
+        await using var server = await ImServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Gateway:MaxConcurrentLogins"] = "1",
+            ["Gateway:LoginQueueWait"] = "00:00:00.500",
+        });
+        var admission = server.Services.GetRequiredService<OrleansIm.Gateway.Sessions.Admission>();
+
+        // The only slot taken, as by a login that takes long.
+        Assert.True(await admission.EnterLoginAsync());
+        await using (var refused = await server.ConnectAsync(transport))
+        {
+            var uid = Ids.Next();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var ack = await refused.LoginAsync(uid, server.Token(uid));
+            Assert.Equal(ResultCode.Unavailable, ack.Code);
+            Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(450), $"refused after {clock.Elapsed.TotalMilliseconds} ms, before the queue wait");
+            Assert.True(await refused.WaitClosedAsync(TimeSpan.FromSeconds(10)));
+            Assert.Equal(1, admission.LoginsInProgress);
+        }
+
+        // A login that waits in the queue gets the slot when it comes free within the wait.
+        await using var queued = await server.ConnectAsync(transport);
+        var queuedUid = Ids.Next();
+        var login = queued.LoginAsync(queuedUid, server.Token(queuedUid));
+        await Task.Delay(150);
+        Assert.False(login.IsCompleted);
+        admission.LeaveLogin();
+        Assert.Equal(0u, (await login).Code);
+
+        // And every slot is free again once logins are done.
+        await using var next = await server.LoginAsync(transport, Ids.Next());
+        Assert.Equal(0, admission.LoginsInProgress);
     }
 
     /// <summary>Every command whose body names the caller (the "self" uid), with someone else's uid in it.</summary>
