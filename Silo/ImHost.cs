@@ -134,6 +134,11 @@ public static partial class ImHost
                 }
 
                 orleans.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection(SiloOptions.Section + ":Membership"));
+
+                // A storage failure in a grain reaches its caller on another silo as an error response. Orleans only
+                // serializes exceptions of the namespaces it knows; without this an NpgsqlException there failed to
+                // serialize, the response was dropped, and the caller waited for its 30 s response timeout.
+                orleans.Services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(o => o.SupportedNamespacePrefixes.Add("Npgsql"));
                 orleans.UseAdoNetClustering(o =>
                 {
                     o.Invariant = "Npgsql";
