@@ -28,7 +28,9 @@ public sealed partial class ChatClient
                 if (login.Code != ResultCode.Ok)
                 {
                     var refused = new ImException(Cmd.Online, login.Code, login.Errmsg);
-                    if (!_everConnected)
+                    // A busy or failing server (10001, 10002, 10023) is tried again after the backoff, even before the
+                    // first login; any other refusal of the first login (a bad token) is final.
+                    if (!_everConnected && login.Code is not (ResultCode.Internal or ResultCode.Unavailable or ResultCode.RateLimited))
                     {
                         _firstLogin.TrySetException(refused);
                         break;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Threading.Channels;
 using OrleansIm.Client;
 using OrleansIm.Protocol;
@@ -223,6 +224,30 @@ public sealed class ChatClientTests(ITestOutputHelper log)
         Assert.Equal(ConnectionState.Closed, alice.State);
         Assert.False(Assert.Single(await bob.GetPresenceAsync([aliceUid])).Online);
         Assert.Equal(0u, (await Assert.ThrowsAsync<ImException>(() => alice.SendChatAsync(bobUid, "after"))).Code);
+    }
+
+    [Fact]
+    public async Task A_first_login_refused_because_the_server_is_busy_is_tried_again_and_succeeds()
+    {
+        await using var server = await ImServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Gateway:MaxConcurrentLogins"] = "1",
+            ["Gateway:LoginQueueWait"] = "00:00:00.200",
+        });
+        var admission = server.Services.GetRequiredService<OrleansIm.Gateway.Sessions.Admission>();
+        Assert.True(await admission.EnterLoginAsync());
+
+        var options = Options(server, Ids.Next(), ChatTransport.Tcp);
+        var connecting = ChatClient.ConnectAsync(options);
+
+        // Each attempt waits 200 ms for the slot and is refused with 10002; the client keeps trying (it gave up with
+        // the first refusal before).
+        await Task.Delay(1500);
+        Assert.False(connecting.IsCompleted, connecting.Exception?.ToString());
+
+        admission.LeaveLogin();
+        await using var client = await connecting.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(ConnectionState.Connected, client.State);
     }
 
     [Fact]
