@@ -100,6 +100,14 @@ public sealed class GatewayOptions
     [Range(0, 1_000_000)]
     public int MaxConcurrentLogins { get; set; } = 64;
 
+    /// <summary>
+    /// How long after its ONLINE arrived a login may still repeat a grain call that could not reach a silo (one that
+    /// died and is not yet declared dead), before it is answered with 10001. Keep it below the clients' login timeout
+    /// (the SDKs' is 10 s): a login its client gave up on must not complete later, when it would take the device id
+    /// from the session the client has meanwhile opened elsewhere.
+    /// </summary>
+    public TimeSpan LoginRetryTime { get; set; } = TimeSpan.FromSeconds(4);
+
     /// <summary>How long a login waits for one of the <see cref="MaxConcurrentLogins"/> slots before 10002.</summary>
     public TimeSpan LoginQueueWait { get; set; } = TimeSpan.FromSeconds(3);
 

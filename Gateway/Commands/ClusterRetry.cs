@@ -11,9 +11,6 @@ namespace OrleansIm.Gateway.Commands;
 /// </summary>
 public static class ClusterRetry
 {
-    /// <summary>How long a login keeps trying: below the SDK's 10 s login timeout, so a client gets an answer.</summary>
-    public static readonly TimeSpan LoginBudget = TimeSpan.FromSeconds(8);
-
     private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(1);
 

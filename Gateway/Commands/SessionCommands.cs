@@ -35,6 +35,7 @@ public sealed partial class SessionCommands(
 
     private async ValueTask OnOnlineAsync(ImConnection connection, FrameHeader header, Online request)
     {
+        var arrived = time.GetTimestamp();
         if (connection.Session is not null)
         {
             connection.Reply(header, Cmd.OnlineAck, OnlineAck(request, request.Sid, ResultCode.IllegalRequest));
@@ -71,7 +72,7 @@ public sealed partial class SessionCommands(
 
         try
         {
-            await LoginAsync(connection, header, request);
+            await LoginAsync(connection, header, request, arrived);
         }
         finally
         {
@@ -79,10 +80,10 @@ public sealed partial class SessionCommands(
         }
     }
 
-    private async Task LoginAsync(ImConnection connection, FrameHeader header, Online request)
+    private async Task LoginAsync(ImConnection connection, FrameHeader header, Online request, long arrived)
     {
         var claims = await tokens.ValidateAsync(request.Token);
-        var login = new LoginAttempt(connection, time, logger);
+        var login = new LoginAttempt(connection, arrived, options.Value.LoginRetryTime, time, logger);
         var sid = await ResolveSidAsync(request, claims, login);
         if (claims is null || sid == 0)
         {
@@ -203,20 +204,18 @@ public sealed partial class SessionCommands(
 
     /// <summary>
     /// The grain calls of one login, each repeated while its silo cannot be reached (a silo that died and is not yet
-    /// declared dead), for <see cref="ClusterRetry.LoginBudget"/> from the login's start and while the client is still
+    /// declared dead), until <see cref="GatewayOptions.LoginRetryTime"/> after the ONLINE arrived and while the client is still
     /// connected. Each call is safe to repeat: binding a sid to the same uid again, registering the same session again,
     /// or allocating another sid number.
     /// </summary>
-    private sealed class LoginAttempt(ImConnection connection, TimeProvider time, ILogger logger)
+    private sealed class LoginAttempt(ImConnection connection, long arrived, TimeSpan budget, TimeProvider time, ILogger logger)
     {
-        private readonly long _started = time.GetTimestamp();
-
         public Task<T> RunAsync<T>(Func<Task<T>> call) => ClusterRetry.RunAsync(
             call,
             () => !connection.IsClosing,
             time,
-            _started,
-            ClusterRetry.LoginBudget,
+            arrived,
+            budget,
             (ex, attempt) => LogLoginRetry(logger, connection.Id, attempt, ex.GetType().Name));
     }
 

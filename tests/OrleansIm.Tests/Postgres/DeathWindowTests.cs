@@ -29,7 +29,8 @@ public sealed class DeathWindowTests(ITestOutputHelper log)
     public async Task Logins_that_reach_grains_of_a_silo_not_yet_declared_dead_succeed_once_it_is()
     {
         var db = await PostgresServers.NewDatabaseAsync();
-        await using var survivor = await PostgresServers.StartAsync(db, FastMembership);
+        // Room for a slow death declaration on a busy machine (the clients here wait 30 s).
+        await using var survivor = await PostgresServers.StartAsync(db, new Dictionary<string, string?>(FastMembership) { ["Gateway:LoginRetryTime"] = "00:00:15" });
         var environment = FastMembership.ToDictionary(kv => kv.Key.Replace(":", "__"), kv => kv.Value!);
         environment["ConnectionStrings__Postgres"] = db;
         environment["Auth__SigningKey"] = ImServer.SigningKey;
