@@ -64,9 +64,14 @@ public sealed partial class UserGrain
             return ResultCode.AlreadyExists;
         }
 
-        await ChangeContactsAsync(dest, sourceSid, x =>
+        // Crossing requests: dest asked this user after dest's grain had taken this user's request but before this
+        // side recorded it, so each side's grain answered "requested". A request both ways is a friendship; the other
+        // side comes to the same conclusion when its own request is applied. Every session of this user is told,
+        // the requesting one too: its ACK says only that the request went through.
+        bool crossing = outcome == FriendRequestOutcome.Requested && s.PendingIn.Contains(dest);
+        await ChangeContactsAsync(dest, crossing ? 0 : sourceSid, x =>
         {
-            if (outcome == FriendRequestOutcome.Requested)
+            if (outcome == FriendRequestOutcome.Requested && !crossing)
             {
                 x.PendingOut.Add(dest);
             }

@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansIm.Client;
 using OrleansIm.Grains.Interfaces;
@@ -13,6 +14,39 @@ public sealed class ContactTests(EmbeddedServerFixture fixture)
     private ImServer Server => fixture.Server;
 
     private IUserGrain User(ulong uid) => Server.Services.GetRequiredService<IGrainFactory>().GetGrain<IUserGrain>((long)uid);
+
+    [Fact]
+    public async Task Requests_that_cross_each_other_make_a_friendship_on_both_sides()
+    {
+        // A FRIEND-ADD is two grain calls: the receiver's grain records the request, then the sender's records its own
+        // side. Bob answering in between (his page shows the request at once) used to leave each with a request in and
+        // out and no friendship. The interleaving, step by step:
+        var (alice, bob) = (Ids.Next(), Ids.Next());
+        await using var a = await Server.LoginAsync("tcp", alice);
+        Assert.Equal(0u, await a.SubscribeAsync(Cmd.ContactNtc));
+        var relay = new FriendAdd { Orig = alice, Dest = bob, Mark = "" }.ToByteArray();
+        Assert.Equal(FriendRequestOutcome.Requested, await User(bob).OnFriendRequest(alice, relay));          // Alice's request reaches Bob
+        Assert.Equal(FriendRequestOutcome.Requested, await User(alice).OnFriendRequest(bob, relay));          // Bob's reaches Alice first
+        Assert.Equal(ResultCode.Ok, await User(bob).ApplyFriendRequest(alice, "", FriendRequestOutcome.Requested, 0));
+        Assert.Equal(ResultCode.Ok, await User(alice).ApplyFriendRequest(bob, "", FriendRequestOutcome.Requested, a.Sid));
+
+        foreach (var (uid, other) in new[] { (alice, bob), (bob, alice) })
+        {
+            var contacts = await User(uid).GetContacts();
+            Assert.Equal([other], contacts.Friends);
+            Assert.Empty(contacts.PendingOut);
+            Assert.Empty(contacts.PendingIn);
+        }
+
+        // Alice's session (the one whose request it was) hears of the friendship too.
+        ContactNtc last;
+        do
+        {
+            last = (await a.ReceiveAsync(Cmd.ContactNtc)).As(ContactNtc.Parser);
+        }
+        while (!last.Contact.Friend);
+        Assert.Equal(bob, last.Contact.Uid);
+    }
 
     [Theory]
     [MemberData(nameof(Transports.Both), MemberType = typeof(Transports))]
