@@ -44,15 +44,10 @@ trap 'exit 1' INT TERM
 h1=10.222.0.11 h2=10.222.0.12 h3=10.222.0.13
 
 # start_cluster N: a cluster of N hosts, ready when host 1's /api/iplist lists all N TCP gateways.
+# shellcheck source=scripts/netcluster-start.sh
+. scripts/netcluster-start.sh
 start_cluster() {
-  scripts/netcluster.sh "$1" >"$tmp/cluster.log" 2>&1 &
-  cluster=$!
-  for _ in $(seq 1 240); do
-    grep -q "Ctrl-C stops" "$tmp/cluster.log" && break
-    kill -0 "$cluster" 2>/dev/null || { cat "$tmp/cluster.log"; exit 1; }
-    sleep 0.5
-  done
-  grep -q "Ctrl-C stops" "$tmp/cluster.log" || { echo "crosshost.sh: the cluster did not come up"; cat "$tmp/cluster.log"; exit 1; }
+  start_netcluster "$1" "$tmp/cluster.log"
   for _ in $(seq 1 120); do
     [ "$(curl -sf "http://$h1:8002/api/iplist?type=tcp" | grep -o ':9002' | wc -l)" -ge "$1" ] && return
     sleep 0.5

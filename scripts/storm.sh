@@ -53,14 +53,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-scripts/netcluster.sh 3 >"$tmp/cluster.log" 2>&1 &
-cluster=$!
-for _ in $(seq 1 240); do
-  grep -q "Ctrl-C stops" "$tmp/cluster.log" && break
-  kill -0 "$cluster" 2>/dev/null || { cat "$tmp/cluster.log"; exit 1; }
-  sleep 0.5
-done
-grep -q "Ctrl-C stops" "$tmp/cluster.log" || { echo "storm.sh: the cluster did not come up"; cat "$tmp/cluster.log"; exit 1; }
+# shellcheck source=scripts/netcluster-start.sh
+. scripts/netcluster-start.sh
+start_netcluster 3 "$tmp/cluster.log"
 work=$(cat /run/imnc.work)
 
 silo_pid() { ip netns pids "imnc$1" | head -1; }
