@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace OrleansIm.Gateway.Commands;
 
 /// <summary>

@@ -25,16 +25,25 @@ public sealed class DeathWindowTests(ITestOutputHelper log)
         ["Orleans:Membership:TableRefreshTimeout"] = "00:00:02",
     };
 
+    /// <summary>A silo process on <paramref name="database"/> with the same fast membership settings.</summary>
+    private static Dictionary<string, string> SiloProcessEnvironment(string database)
+    {
+        var environment = ProcessTokens.Environment(database);
+        foreach (var (key, value) in FastMembership)
+        {
+            environment[key.Replace(":", "__")] = value!;
+        }
+
+        return environment;
+    }
+
     [Fact]
     public async Task Logins_that_reach_grains_of_a_silo_not_yet_declared_dead_succeed_once_it_is()
     {
         var db = await PostgresServers.NewDatabaseAsync();
         // Room for a slow death declaration on a busy machine (the clients here wait 30 s).
         await using var survivor = await PostgresServers.StartAsync(db, new Dictionary<string, string?>(FastMembership) { ["Gateway:LoginRetryTime"] = "00:00:15" });
-        var environment = FastMembership.ToDictionary(kv => kv.Key.Replace(":", "__"), kv => kv.Value!);
-        environment["ConnectionStrings__Postgres"] = db;
-        environment["Auth__SigningKey"] = ImServer.SigningKey;
-        environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        var environment = SiloProcessEnvironment(db);
         await using var doomed = await RunningSilo.StartAsync(environment);
 
         var management = survivor.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0);
@@ -92,10 +101,7 @@ public sealed class DeathWindowTests(ITestOutputHelper log)
     public async Task The_gateway_list_answers_while_the_node_directory_is_on_a_silo_not_yet_declared_dead()
     {
         var db = await PostgresServers.NewDatabaseAsync();
-        var environment = FastMembership.ToDictionary(kv => kv.Key.Replace(":", "__"), kv => kv.Value!);
-        environment["ConnectionStrings__Postgres"] = db;
-        environment["Auth__SigningKey"] = ImServer.SigningKey;
-        environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        var environment = SiloProcessEnvironment(db);
         // Alone in the cluster when its gateway first reports: the node directory (a single grain) is placed on it.
         await using var doomed = await RunningSilo.StartAsync(environment);
         await using var survivor = await PostgresServers.StartAsync(db, FastMembership);
