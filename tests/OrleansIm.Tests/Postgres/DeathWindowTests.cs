@@ -16,11 +16,12 @@ namespace OrleansIm.Tests.Postgres;
 /// </summary>
 public sealed class DeathWindowTests(ITestOutputHelper log)
 {
-    // Declared dead within a few seconds, well inside a login's retry budget, but not before the logins start.
+    // Declared dead within several seconds, inside the login retry time the first test sets (15 s), and not before
+    // the logins start even on a busy machine (with 1 s probes and 2 misses it once was, and no login waited).
     private static readonly Dictionary<string, string?> FastMembership = new()
     {
-        ["Orleans:Membership:ProbeTimeout"] = "00:00:01",
-        ["Orleans:Membership:NumMissedProbesLimit"] = "2",
+        ["Orleans:Membership:ProbeTimeout"] = "00:00:02",
+        ["Orleans:Membership:NumMissedProbesLimit"] = "3",
         ["Orleans:Membership:NumVotesForDeathDeclaration"] = "1",
         ["Orleans:Membership:TableRefreshTimeout"] = "00:00:02",
     };
