@@ -9,6 +9,9 @@ internal sealed class WebSocketClientTransport(ClientWebSocket socket) : IClient
     public static async Task<WebSocketClientTransport> ConnectAsync(Uri uri, CancellationToken cancellationToken)
     {
         var socket = new ClientWebSocket();
+
+        // Frames are read back to back whatever the message boundaries, so the server may pack several in one.
+        socket.Options.AddSubProtocol("orleansim.packed");
         await socket.ConnectAsync(uri, cancellationToken);
         return new WebSocketClientTransport(socket);
     }

@@ -16,8 +16,10 @@ public static class WebSocketEndpoint
             return;
         }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        var transport = new WebSocketFrameTransport(socket, context.Connection.RemoteIpAddress?.ToString() ?? "?", services.Options.MaxBodyLength);
+        // A client that offers the packed subprotocol reads a message as frames back to back: it gets them packed.
+        var packed = context.WebSockets.WebSocketRequestedProtocols.Contains(WebSocketFrameTransport.PackedProtocol);
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(packed ? WebSocketFrameTransport.PackedProtocol : null);
+        var transport = new WebSocketFrameTransport(socket, context.Connection.RemoteIpAddress?.ToString() ?? "?", services.Options.MaxBodyLength, packed);
         await new ImConnection(transport, services, context.Connection.RemoteIpAddress).RunAsync();
         try
         {

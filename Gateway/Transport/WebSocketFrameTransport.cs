@@ -7,8 +7,10 @@ using OrleansIm.Protocol;
 namespace OrleansIm.Gateway.Transport;
 
 /// <summary>
-/// WebSocket: binary messages only, each holding one or more whole frames; the server sends one frame per message.
-/// A pump copies received messages into a pipe, so the connection handler reads the same byte stream as on TCP.
+/// WebSocket: binary messages only, each holding one or more whole frames. The server sends one frame per message,
+/// or, on a connection that chose the <see cref="PackedProtocol"/> subprotocol, every frame ready at a flush in as
+/// few messages as fit (whole frames, up to <see cref="PackedMessageBytes"/> each). A pump copies received messages
+/// into a pipe, so the connection handler reads the same byte stream as on TCP.
 /// </summary>
 public sealed class WebSocketFrameTransport : IFrameTransport
 {
@@ -17,6 +19,12 @@ public sealed class WebSocketFrameTransport : IFrameTransport
     private const int IdleReceiveChunk = 256;
     private const int ReceiveChunk = 16 * 1024;
 
+    /// <summary>The subprotocol a client offers to take several frames per server message.</summary>
+    public const string PackedProtocol = "orleansim.packed";
+
+    /// <summary>A packed message grows by whole frames up to this size (a larger frame goes alone).</summary>
+    public const int PackedMessageBytes = 64 * 1024;
+
     private readonly WebSocket _socket;
     private readonly Pipe _input = new(new PipeOptions(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, minimumSegmentSize: IdleReceiveChunk, useSynchronizationContext: false));
     private readonly PooledBatch _pending = new();
@@ -24,11 +32,13 @@ public sealed class WebSocketFrameTransport : IFrameTransport
     private readonly CancellationTokenSource _stop = new();
 
     private readonly int _maxBodyLength;
+    private readonly bool _packed;
 
-    public WebSocketFrameTransport(WebSocket socket, string remoteAddress, int maxBodyLength)
+    public WebSocketFrameTransport(WebSocket socket, string remoteAddress, int maxBodyLength, bool packed)
     {
         _socket = socket;
         _maxBodyLength = maxBodyLength;
+        _packed = packed;
         RemoteAddress = remoteAddress;
         Pump = PumpAsync();
     }
@@ -49,11 +59,22 @@ public sealed class WebSocketFrameTransport : IFrameTransport
         try
         {
             var all = _pending.WrittenMemory;
-            int offset = 0;
+            int offset = 0, message = 0;
             foreach (var length in _pendingLengths)
             {
-                await _socket.SendAsync(all.Slice(offset, length), WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
-                offset += length;
+                if (message > 0 && (!_packed || message + length > PackedMessageBytes))
+                {
+                    await _socket.SendAsync(all.Slice(offset, message), WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
+                    offset += message;
+                    message = 0;
+                }
+
+                message += length;
+            }
+
+            if (message > 0)
+            {
+                await _socket.SendAsync(all.Slice(offset, message), WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
             }
 
             return true;

@@ -1,26 +1,56 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.WebSockets;
 
 namespace OrleansIm.Floor;
 
-/// <summary>WebSocket: incoming binary messages are pumped into a pipe; each outgoing frame is one message.</summary>
+/// <summary>
+/// WebSocket: incoming binary messages are pumped into a pipe; each outgoing frame is one message, or, when the
+/// client offered the packed subprotocol, the frames of one flush go in one message (up to 64 KB).
+/// </summary>
 public sealed class FloorWebSocketTransport : IFloorTransport
 {
-    private readonly WebSocket _socket;
-    private readonly Pipe _incoming = new();
+    public const string PackedProtocol = "orleansim.packed";
+    private const int PackedMessageBytes = 64 * 1024;
 
-    public FloorWebSocketTransport(WebSocket socket)
+    private readonly WebSocket _socket;
+    private readonly bool _packed;
+    private readonly Pipe _incoming = new();
+    private readonly ArrayBufferWriter<byte> _pending = new();
+
+    public FloorWebSocketTransport(WebSocket socket, bool packed)
     {
         _socket = socket;
+        _packed = packed;
         _ = PumpAsync();
     }
 
     public PipeReader Input => _incoming.Reader;
 
-    public async ValueTask WriteAsync(byte[] frame) =>
-        await _socket.SendAsync(frame, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+    public async ValueTask WriteAsync(byte[] frame)
+    {
+        if (!_packed)
+        {
+            await _socket.SendAsync(frame, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+            return;
+        }
 
-    public ValueTask FlushAsync() => default;
+        if (_pending.WrittenCount > 0 && _pending.WrittenCount + frame.Length > PackedMessageBytes)
+        {
+            await FlushAsync();
+        }
+
+        _pending.Write(frame);
+    }
+
+    public async ValueTask FlushAsync()
+    {
+        if (_pending.WrittenCount > 0)
+        {
+            await _socket.SendAsync(_pending.WrittenMemory, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+            _pending.ResetWrittenCount();
+        }
+    }
 
     public void Abort() => _socket.Abort();
 

@@ -39,8 +39,10 @@ app.Map("/im", async (HttpContext context, FloorRelay relay) =>
         return Results.BadRequest();
     }
 
-    using var socket = await context.WebSockets.AcceptWebSocketAsync();
-    await new FloorConnection(relay, new FloorWebSocketTransport(socket)).RunAsync();
+    // As OrleansIm does: a client that offers the packed subprotocol gets the frames of a flush in one message.
+    var packed = context.WebSockets.WebSocketRequestedProtocols.Contains(FloorWebSocketTransport.PackedProtocol);
+    using var socket = await context.WebSockets.AcceptWebSocketAsync(packed ? FloorWebSocketTransport.PackedProtocol : null);
+    await new FloorConnection(relay, new FloorWebSocketTransport(socket, packed)).RunAsync();
     return Results.Empty;
 });
 await app.RunAsync();

@@ -3,9 +3,10 @@ using System.Globalization;
 namespace OrleansIm.Load;
 
 /// <summary>Command-line settings of the load tool.</summary>
-public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string Transport, int Pairs, int Messages, int Window, ulong FirstUid, string Scenario = "chat", int Members = 1000, int Online = 200, int Rate = 0, int HoldSeconds = 10, string ReadyFile = "", string Client = "lean", int Seconds = 60, bool OfflineReceivers = false, int Connections = 1, string Survivors = "", string[]? Hosts = null)
+public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string Transport, int Pairs, int Messages, int Window, ulong FirstUid, string Scenario = "chat", int Members = 1000, int Online = 200, int Rate = 0, int HoldSeconds = 10, string ReadyFile = "", string Client = "lean", int Seconds = 60, bool OfflineReceivers = false, int Connections = 1, string Survivors = "", string[]? Hosts = null, bool Packed = true)
 {
-    public const string Usage = "usage: OrleansIm.Load [--scenario chat|group|groupchat|room|idle|soak|storm] [--host 127.0.0.1] [--tcp 9002] [--http 8002] [--transport tcp|ws|mixed] [--messages 200] [--first-uid N] [--client lean|signalr|signalr-lean]\n" +
+    public const string Usage = "usage: OrleansIm.Load [--scenario chat|group|groupchat|room|idle|soak|storm] [--host 127.0.0.1] [--tcp 9002] [--http 8002] [--transport tcp|ws|mixed] [--messages 200] [--first-uid N] [--client lean|signalr|signalr-lean] [--ws-packed yes|no]\n" +
+        "  --ws-packed no: the lean client's WebSockets do not offer the orleansim.packed subprotocol (one frame per server message)\n" +
         "  --client signalr drives the SignalR peer (bench/OrleansIm.Peer) instead, for chat and room, with the SignalR .NET client;\n" +
         "  --client signalr-lean does it with a raw-WebSocket client of the hub protocol (MessagePack), pipelined like the lean client\n" +
         "  --hosts H1,H2,… (chat, group, room): the n-th session connects to host n mod count (chat: senders are sessions 0, 2, 4…,\n" +
@@ -48,6 +49,7 @@ public sealed record LoadOptions(string Host, int TcpPort, int HttpPort, string 
                 "--seconds" => options with { Seconds = Int(value) },
                 "--connections" => options with { Connections = Int(value) },
                 "--survivors" => options with { Survivors = value },
+                "--ws-packed" => value is "yes" or "no" ? options with { Packed = value == "yes" } : throw new ArgumentException(Usage),
                 "--receivers" => value is "online" or "offline" ? options with { OfflineReceivers = value == "offline" } : throw new ArgumentException(Usage),
                 _ => throw new ArgumentException(Usage),
             };

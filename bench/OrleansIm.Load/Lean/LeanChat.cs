@@ -69,7 +69,7 @@ public sealed class LeanChat(LoadOptions options)
 
     private async Task<LeanConnection> ConnectAsync(HttpClient http, ulong uid, int index)
     {
-        var connection = await LeanConnection.ConnectAsync(options.UsesWebSocket(index), options.HostOf(index), options.TcpPort, options.HttpPort);
+        var connection = await LeanConnection.ConnectAsync(options.UsesWebSocket(index), options.HostOf(index), options.TcpPort, options.HttpPort, options.Packed);
         await connection.LoginAsync(http, uid);
         return connection;
     }

@@ -31,12 +31,21 @@ public sealed class LeanConnection : IAsyncDisposable
     /// <summary>The sid the last ONLINE-ACK gave (set by a caller that reads it, the storm scenario).</summary>
     public ulong Sid { get; set; }
 
-    public static async Task<LeanConnection> ConnectAsync(bool webSocket, string host, int tcpPort, int httpPort, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Connects. A WebSocket offers the packed subprotocol unless <paramref name="packed"/> is false (as the SDKs do:
+    /// the receive side reads frames back to back either way).
+    /// </summary>
+    public static async Task<LeanConnection> ConnectAsync(bool webSocket, string host, int tcpPort, int httpPort, bool packed = true, CancellationToken cancellationToken = default)
     {
         if (webSocket)
         {
             var ws = new ClientWebSocket();
             ws.Options.KeepAliveInterval = TimeSpan.Zero;
+            if (packed)
+            {
+                ws.Options.AddSubProtocol("orleansim.packed");
+            }
+
             await ws.ConnectAsync(new Uri($"ws://{host}:{httpPort}/im"), cancellationToken);
             return new LeanConnection(null, ws);
         }

@@ -78,7 +78,7 @@ public sealed class LeanGroupChat(LoadOptions options)
 
     private async Task<LeanConnection> ConnectAsync(HttpClient http, ulong uid, int index)
     {
-        var connection = await LeanConnection.ConnectAsync(options.UsesWebSocket(index), options.Host, options.TcpPort, options.HttpPort);
+        var connection = await LeanConnection.ConnectAsync(options.UsesWebSocket(index), options.Host, options.TcpPort, options.HttpPort, options.Packed);
         await connection.LoginAsync(http, uid);
         return connection;
     }

@@ -15,7 +15,7 @@ public sealed class LeanIdle(LoadOptions options)
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, options.Online), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) =>
         {
-            var session = await LeanConnection.ConnectAsync(options.UsesWebSocket(i), options.Host, options.TcpPort, options.HttpPort);
+            var session = await LeanConnection.ConnectAsync(options.UsesWebSocket(i), options.Host, options.TcpPort, options.HttpPort, options.Packed);
             await session.LoginAsync(http, options.FirstUid + (ulong)i);
             sessions[i] = session;
         });

@@ -40,7 +40,7 @@ public sealed class LeanRoom(LoadOptions options)
         var sessions = new LeanConnection[options.Online];
         await Parallel.ForEachAsync(Enumerable.Range(0, options.Online), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, _) =>
         {
-            var session = await LeanConnection.ConnectAsync(options.UsesWebSocket(i), options.HostOf(i), options.TcpPort, options.HttpPort);
+            var session = await LeanConnection.ConnectAsync(options.UsesWebSocket(i), options.HostOf(i), options.TcpPort, options.HttpPort, options.Packed);
             await session.LoginAsync(http, options.FirstUid + 1 + (ulong)i);
             var joined = RoomJoinAck.Parser.ParseFrom(await session.RequestAsync(Cmd.RoomJoin, new RoomJoin { Uid = session.Uid, Rid = created.Rid }, Cmd.RoomJoinAck, 1));
             if (joined.Code != ResultCode.Ok)

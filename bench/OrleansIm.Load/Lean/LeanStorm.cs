@@ -222,7 +222,7 @@ public sealed class LeanStorm(LoadOptions options)
         LeanConnection connection;
         try
         {
-            connection = await LeanConnection.ConnectAsync(false, host, options.TcpPort, options.HttpPort, timeout.Token);
+            connection = await LeanConnection.ConnectAsync(false, host, options.TcpPort, options.HttpPort, cancellationToken: timeout.Token);
         }
         catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or OperationCanceledException)
         {

@@ -12,6 +12,8 @@ const ORDERED = new Set([CMD.CHAT, CMD["GROUP-CHAT"], CMD["ROOM-CHAT"]]);
 /** KICK codes after which logging in again by itself would be wrong: the device is in use elsewhere, or removed. */
 const FINAL_KICKS = new Set([20009, 10005]);
 const OPEN = 1;
+/** The WebSocket subprotocol in which the server may put several frames in one message. */
+const PACKED_PROTOCOL = "orleansim.packed";
 const LOCAL_SERIAL_BASE = 0x100000000000;
 
 export const SESSION_DEFAULTS = Object.freeze({
@@ -169,7 +171,8 @@ export class Session extends Emitter {
     if (this.stopped) return;
     let socket;
     try {
-      socket = new this.WebSocket(url);
+      // Frames are decoded back to back, so the server may pack several into one message.
+      socket = new this.WebSocket(url, PACKED_PROTOCOL);
     } catch (error) {
       this.#retry(String(error.message ?? error));
       return;

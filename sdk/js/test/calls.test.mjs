@@ -16,6 +16,14 @@ after(async () => {
   await Promise.all([A, B, C].map(client => client?.close()));
 });
 
+test("the socket chose the packed subprotocol, and a burst of replies arrives whole and in order", async () => {
+  assert.equal(A.session.socket.protocol, "orleansim.packed");
+  const blocks = await Promise.all(Array.from({ length: 50 }, () => A.allocSeq(1)));
+  const starts = blocks.map(block => Number(block.seq));
+  assert.deepEqual(starts, [...starts].sort((x, y) => x - y));
+  assert.equal(new Set(starts).size, 50);
+});
+
 test("session calls: subscribe, unsubscribe, allocSeq, sync, ping", async () => {
   assert.equal((await A.subscribe(0x0150)).code, 0);
   assert.equal((await A.unsubscribe(0x0150)).code, 0);
