@@ -12,7 +12,7 @@ namespace OrleansIm.Gateway.Commands;
 
 /// <summary>
 /// Private chat and the inbox: CHAT (stored, then ACKed, then pushed), receiver CHAT-ACK, ALLOC-SEQ and SYNC.
-/// A CHAT is one call to the receiver's grain, which commits both inboxes' rows together; no grain waits on another.
+/// A CHAT goes to the receiver's grain, which commits both inboxes' rows together (batched per receiver, see ChatSends); no grain waits on another.
 /// </summary>
 public sealed class ChatCommands(IGrainRefs refs, IOptions<GatewayOptions> options, Moderator moderator, [FromKeyedServices(ImClock.Key)] TimeProvider time) : ICommandModule
 {
@@ -36,7 +36,8 @@ public sealed class ChatCommands(IGrainRefs refs, IOptions<GatewayOptions> optio
             code = ResultCode.InvalidParameter;
         }
 
-        if (code == ResultCode.Ok && moderator.Checks(ModeratedCommand.Chat))
+        var reviewed = code == ResultCode.Ok && moderator.Checks(ModeratedCommand.Chat);
+        if (reviewed)
         {
             code = await moderator.ReviewAsync(ModeratedCommand.Chat, request.Orig, request.Dest, header.Serial, request.Text, text => request.Text = text);
         }
@@ -48,22 +49,30 @@ public sealed class ChatCommands(IGrainRefs refs, IOptions<GatewayOptions> optio
         }
 
         // The header serial is the sender's message id: (orig, serial) is stored once, however often the client
-        // retries. One call: the receiver's grain checks its lists and commits both inbox rows together.
+        // retries. The receiver's grain checks its lists and commits both inbox rows together; the message goes in
+        // the session's next batch to that receiver (at once when none is in flight), which also tells the sender's
+        // grain what was stored. A reviewed message may be issued out of send order (its review awaited), so it goes
+        // alone, with its own place in the order.
         var body = request.ToByteArray();
-        var delivery = await User(request.Dest).ReceiveChat(request.Orig, header.Serial, body, order);
-        if (delivery.Code != ResultCode.Ok)
+        var session = connection.Session!;
+        if (reviewed)
         {
-            connection.Reply(header, Cmd.ChatAck, ChatAck(request, delivery.Code, 0));
+            var delivery = await User(request.Dest).ReceiveChat(request.Orig, header.Serial, body, order);
+            Answer(connection, header, request, delivery);
+            if (delivery is { Code: ResultCode.Ok, Stored: true })
+            {
+                User(request.Orig).OnAppended(Cmd.Chat, delivery.SenderSeq, session.Sid, body).Ignore();
+            }
+
             return;
         }
 
-        connection.Reply(header, Cmd.ChatAck, ChatAck(request, ResultCode.Ok, delivery.SenderSeq));
-        if (delivery.Stored)
-        {
-            // The sender's other devices see what it sent; a repeat was pushed to them the first time.
-            User(request.Orig).OnAppended(Cmd.Chat, delivery.SenderSeq, connection.Session!.Sid, body).Ignore();
-        }
+        var sends = session.ChatSends ??= new ChatSends(refs, session.Uid, session.Sid);
+        Answer(connection, header, request, await sends.SendAsync(request.Dest, header.Serial, body, order));
     }
+
+    private static void Answer(ImConnection connection, in FrameHeader header, Chat request, ChatDelivery delivery) =>
+        connection.Reply(header, Cmd.ChatAck, ChatAck(request, delivery.Code, delivery.SenderSeq));
 
     private async ValueTask OnRecallAsync(ImConnection connection, FrameHeader header, Recall request)
     {

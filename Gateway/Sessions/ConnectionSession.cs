@@ -17,6 +17,9 @@ public sealed class ConnectionSession(ulong uid, ulong sid, string role, uint te
 
     public ulong Uid { get; } = uid;
 
+    /// <summary>This session's CHATs on their way to receivers' grains; made on its first CHAT (run under the pipeline's lock).</summary>
+    internal Commands.ChatSends? ChatSends { get; set; }
+
     public ulong Sid { get; } = sid;
 
     public string Role { get; } = role;

@@ -37,6 +37,59 @@ public sealed partial class UserGrain
         return new ChatDelivery(ResultCode.Ok, appended.SenderSeq, appended.Inserted);
     }
 
+    public async Task<ChatDelivery[]> ReceiveChats(ChatBatch batch)
+    {
+        // The batch takes its seqs in the appends below, in one turn: it starts in its sender's order, as one call.
+        var order = batch.Order;
+        if (order.Index != 0 && (_order ??= new CallSequencer(this, floors, ordering.Value)).Enter(order) is { } turn)
+        {
+            await turn;
+            _order.Resume(order);
+        }
+
+        var count = batch.Serials.Length;
+        var results = new ChatDelivery[count];
+        var orig = batch.Orig;
+        if (state.State.Blacklist.Contains(orig))
+        {
+            Array.Fill(results, Blacklisted);
+            return results;
+        }
+
+        // Every append is issued before the first is awaited: they are numbered (and committed) in this order.
+        bool gagged = state.State.Gagged.Contains(orig);
+        var events = webhooks.Enabled ? EventsForChat(orig, gagged) : null;
+        var appends = new Task<InboxAppendResult>[count];
+        for (int i = 0; i < count; i++)
+        {
+            appends[i] = AppendInboxAsync(new InboxAppend(Cmd.Chat, orig, batch.Serials[i], batch.Bodies[i], gagged ? 0 : Uid, orig, Dest: Uid, events));
+        }
+
+        Exception? failed = null;
+        for (int i = 0; i < count; i++)
+        {
+            try
+            {
+                var appended = await appends[i];
+                results[i] = new ChatDelivery(ResultCode.Ok, appended.SenderSeq, appended.Inserted);
+            }
+            catch (Exception ex)
+            {
+                failed ??= ex;
+            }
+        }
+
+        // A failed append fails the call (every message of it is answered as failed; a retry is stored once).
+        if (failed is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed);
+        }
+
+        return results;
+    }
+
+    private static readonly ChatDelivery Blacklisted = new(ResultCode.Blacklisted, 0, false);
+
     /// <summary>The webhook events of a CHAT from <paramref name="orig"/>: offline when no session of this user is online.</summary>
     private Events.MessageEvents? EventsForChat(ulong orig, bool gagged)
     {
@@ -53,6 +106,19 @@ public sealed partial class UserGrain
         }
 
         Push(new InboxPush(cmd, seq, body, sourceSid));
+        return Task.CompletedTask;
+    }
+
+    public Task OnChatsSent(SentChats sent)
+    {
+        for (int i = 0; i < sent.Seqs.Length; i++)
+        {
+            var seq = sent.Seqs[i];
+            _head = Math.Max(_head, seq);
+            NoteSent(seq, sent.Bodies[i]);
+            Push(new InboxPush(Cmd.Chat, seq, sent.Bodies[i], sent.SourceSid));
+        }
+
         return Task.CompletedTask;
     }
 
