@@ -186,11 +186,17 @@ public sealed partial class PostgresMessageStore : IMessageStore
 
     private void Enqueue(ulong owner, PendingWrite pending)
     {
-        if (!_queues[(int)(owner % (ulong)_queues.Length)].Writer.TryWrite(pending))
+        if (!_queues[QueueOf(owner, _queues.Length)].Writer.TryWrite(pending))
         {
             throw new InvalidOperationException("the message store is shut down");
         }
     }
+
+    /// <summary>
+    /// The queue of an inbox or group: its id mixed (Fibonacci hashing) before the modulo, so that ids sharing a
+    /// pattern (all odd, all multiples of the queue count) still spread over every queue.
+    /// </summary>
+    public static int QueueOf(ulong owner, int queues) => (int)(((owner * 0x9E3779B97F4A7C15UL) >> 32) % (ulong)queues);
 
     private async Task WriteLoopAsync(ChannelReader<PendingWrite> reader, CancellationToken cancellationToken)
     {
