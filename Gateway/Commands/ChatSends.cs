@@ -88,6 +88,12 @@ public sealed class ChatSends(IGrainRefs refs, ulong orig, ulong sid)
             failed = ex;
         }
 
+        // The sender's grain hears of this batch before the next one is sent, so its copies mostly keep seq order.
+        if (failed is null)
+        {
+            NotifySender(deliveries!, bodies);
+        }
+
         // The next batch to this receiver goes before these are answered: nothing waits on the replies.
         List<Pending>? next;
         lock (_lock)
@@ -118,14 +124,16 @@ public sealed class ChatSends(IGrainRefs refs, ulong orig, ulong sid)
             return;
         }
 
-        NotifySender(deliveries!, bodies);
         for (int i = 0; i < batch.Count; i++)
         {
             batch[i].SetResult(deliveries![i]);
         }
     }
 
-    /// <summary>The sender's other devices see what it sent; a repeat was pushed to them the first time.</summary>
+    /// <summary>
+    /// The sender's grain learns what it sent (its head, its conversations), and its other devices see it; a repeat
+    /// was pushed to them the first time.
+    /// </summary>
     private void NotifySender(ChatDelivery[] deliveries, byte[][] bodies)
     {
         int stored = 0;
