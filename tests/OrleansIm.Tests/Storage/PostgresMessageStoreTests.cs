@@ -42,6 +42,40 @@ public sealed class PostgresMessageStoreTests : MessageStoreContract, IAsyncLife
     }
 
     [Fact]
+    public async Task The_store_has_its_young_tables_analyzed_once_a_thousand_appends_committed()
+    {
+        // Its statements are prepared: a plan made while the tables were empty would otherwise be kept until
+        // autovacuum's next analyze, up to a minute later (a whole-table scan per batch meanwhile).
+        var connectionString = await PostgresServers.NewDatabaseAsync();
+        await new SchemaMigrator(connectionString, NullLogger<SchemaMigrator>.Instance).MigrateAsync();
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        var store = new PostgresMessageStore(dataSource, Options.Create(new MessageStoreOptions { MaxBatch = 64, Writers = 2 }), Clock, NullLogger<PostgresMessageStore>.Instance);
+        using var writers = new MessageStoreWriters(store);
+        await writers.StartAsync(CancellationToken.None);
+        var (alice, bob) = (Ids.Next(), Ids.Next());
+
+        await Task.WhenAll(Enumerable.Range(1, 900).Select(i => store.AppendInboxAsync(new InboxAppend(OrleansIm.Protocol.Cmd.Chat, alice, (ulong)i, [1], bob, alice, Dest: bob))));
+        Assert.Null(await LastAnalyzeAsync(dataSource));
+
+        await Task.WhenAll(Enumerable.Range(901, 200).Select(i => store.AppendInboxAsync(new InboxAppend(OrleansIm.Protocol.Cmd.Chat, alice, (ulong)i, [1], bob, alice, Dest: bob))));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (await LastAnalyzeAsync(dataSource) is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.NotNull(await LastAnalyzeAsync(dataSource));
+        await writers.StopAsync(CancellationToken.None);
+    }
+
+    /// <summary>When im_inbox was last analyzed by a statement (not by autovacuum), or null.</summary>
+    private static async Task<DateTime?> LastAnalyzeAsync(NpgsqlDataSource dataSource)
+    {
+        await using var command = dataSource.CreateCommand("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'im_inbox'");
+        return await command.ExecuteScalarAsync() is DateTime at ? at : null;
+    }
+
+    [Fact]
     public async Task Stopping_writes_what_is_queued_and_refuses_appends_after()
     {
         var connectionString = await PostgresServers.NewDatabaseAsync();
