@@ -42,7 +42,7 @@ public sealed class ChatBatchTests : IAsyncLifetime
         // stored once.
         ulong SerialOf(int i) => firstSerial + (ulong)(i == 301 ? 300 : i);
         int callsBefore = _refs.ReceiveChatsCalls;
-        var acks = ReadAsync(sender, Cmd.ChatAck, Count);
+        var acks = sender.ReceiveFramesAsync(Cmd.ChatAck, Count, Patience);
         for (int i = 1; i <= Count; i++)
         {
             await sender.SendAsync(Cmd.Chat, new Chat { Orig = alice, Dest = bob, Level = 0, Time = 1, Text = $"m{i}" }, SerialOf(i));
@@ -55,11 +55,11 @@ public sealed class ChatBatchTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(1, Count - 1).Select(i => (ulong)i), Enumerable.Range(1, Count).Where(i => i != 301).Select(i => seqBySerial[SerialOf(i)]));
 
         var expected = Enumerable.Range(1, Count).Where(i => i != 301).Select(i => $"m{i}").ToList();
-        Assert.Equal(expected, (await ReadAsync(receiver, Cmd.Chat, Count - 1)).Select(f => f.As(Chat.Parser).Text));
+        Assert.Equal(expected, (await receiver.ReceiveFramesAsync(Cmd.Chat, Count - 1, Patience)).Select(f => f.As(Chat.Parser).Text));
 
         // The sender's other device gets each copy once with its seq; copies may come out of seq order (see
         // protocol.md, "Live delivery order"), so they are placed by seq, as a client does.
-        var copies = await ReadAsync(otherDevice, Cmd.Chat, Count - 1);
+        var copies = await otherDevice.ReceiveFramesAsync(Cmd.Chat, Count - 1, Patience);
         Assert.Equal(Enumerable.Range(1, Count - 1).Select(i => (ulong)i), copies.Select(f => f.Header.Serial).Order());
         Assert.Equal(expected, copies.OrderBy(f => f.Header.Serial).Select(f => f.As(Chat.Parser).Text));
 
@@ -92,21 +92,6 @@ public sealed class ChatBatchTests : IAsyncLifetime
         Assert.All(await Task.WhenAll(acks), f => Assert.Equal((ResultCode.Blacklisted, 0ul), (f.As(ChatAck.Parser).Code, f.As(ChatAck.Parser).Seq)));
         Assert.Equal(0u, (await receiver.SyncAsync(seq: 0, timeout: Patience)).Ack.Count);
         Assert.Equal(0u, (await sender.SyncAsync(seq: 0, timeout: Patience)).Ack.Count);
-    }
-
-    private static async Task<List<ReceivedFrame>> ReadAsync(ImClient client, uint cmd, int count)
-    {
-        var frames = new List<ReceivedFrame>(count);
-        while (frames.Count < count)
-        {
-            var frame = await client.ReceiveAsync(Patience);
-            if (frame.Type == cmd)
-            {
-                frames.Add(frame);
-            }
-        }
-
-        return frames;
     }
 
     /// <summary>The real grain references, with the user grains' batch calls counted.</summary>

@@ -27,8 +27,8 @@ public sealed class PipeliningTests(PipelineServerFixture fixture)
         await using var receiver = await Server.LoginAsync(transport, bob);
         var firstSerial = Ids.Next() * 100_000;
 
-        var received = ReadAsync(receiver, Cmd.Chat, Count);
-        var acks = ReadAsync(sender, Cmd.ChatAck, Count);
+        var received = receiver.ReceiveFramesAsync(Cmd.Chat, Count, Patience);
+        var acks = sender.ReceiveFramesAsync(Cmd.ChatAck, Count, Patience);
         for (int i = 1; i <= Count; i++)
         {
             await sender.SendAsync(Cmd.Chat, new Chat { Orig = alice, Dest = bob, Level = 0, Time = 1, Text = $"m{i}" }, firstSerial + (ulong)i);
@@ -74,7 +74,7 @@ public sealed class PipeliningTests(PipelineServerFixture fixture)
             chats[serial] = gid;
         }
 
-        var answers = await ReadAsync(joinerClient, Cmd.GroupChatAck, Groups);
+        var answers = await joinerClient.ReceiveFramesAsync(Cmd.GroupChatAck, Groups, Patience);
         Assert.All(answers, f => Assert.Equal(0u, f.As(GroupChatAck.Parser).Code));
         Assert.Equal(chats.Keys.ToHashSet(), answers.Select(f => f.Header.Serial).ToHashSet());
     }
@@ -176,21 +176,5 @@ public sealed class PipeliningTests(PipelineServerFixture fixture)
         }
 
         list.Add(type);
-    }
-
-    /// <summary>Reads until <paramref name="count"/> frames of type <paramref name="cmd"/> arrived, in arrival order.</summary>
-    private static async Task<List<ReceivedFrame>> ReadAsync(ImClient client, uint cmd, int count)
-    {
-        var frames = new List<ReceivedFrame>(count);
-        while (frames.Count < count)
-        {
-            var frame = await client.ReceiveAsync(Patience);
-            if (frame.Type == cmd)
-            {
-                frames.Add(frame);
-            }
-        }
-
-        return frames;
     }
 }

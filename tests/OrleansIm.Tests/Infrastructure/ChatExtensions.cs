@@ -16,6 +16,22 @@ public static class ChatExtensions
         return frame.As(ChatAck.Parser);
     }
 
+    /// <summary>Reads frames until <paramref name="count"/> of command <paramref name="cmd"/> came (others are skipped); those, in arrival order.</summary>
+    public static async Task<List<ReceivedFrame>> ReceiveFramesAsync(this ImClient client, uint cmd, int count, TimeSpan timeout)
+    {
+        var frames = new List<ReceivedFrame>(count);
+        while (frames.Count < count)
+        {
+            var frame = await client.ReceiveAsync(timeout);
+            if (frame.Type == cmd)
+            {
+                frames.Add(frame);
+            }
+        }
+
+        return frames;
+    }
+
     /// <summary>Sends SYNC and collects every replayed frame up to its SYNC-ACK.</summary>
     public static async Task<(SyncAck Ack, List<ReceivedFrame> Frames)> SyncAsync(this ImClient client, ulong? seq = null, TimeSpan? timeout = null)
     {
