@@ -16,26 +16,9 @@ public sealed partial class UserGrain
     private CallSequencer? _order;
     private IssueOrder<InboxPush>? _pushes;
 
-    public async Task<ChatDelivery> ReceiveChat(ulong orig, ulong serial, byte[] chatBody, CallOrder order)
-    {
-        // The message takes its seq in the append below: it must be issued in the order the sender sent it.
-        if (order.Index != 0 && (_order ??= new CallSequencer(this, floors, ordering.Value)).Enter(order) is { } turn)
-        {
-            await turn;
-            _order.Resume(order);
-        }
-
-        if (state.State.Blacklist.Contains(orig))
-        {
-            return new ChatDelivery(ResultCode.Blacklisted, 0, false);
-        }
-
-        // Gagged: the sender is not told, and nothing is kept for this user; the sender's own copy still is.
-        bool gagged = state.State.Gagged.Contains(orig);
-        var events = webhooks.Enabled ? EventsForChat(orig, gagged) : null;
-        var appended = await AppendInboxAsync(new InboxAppend(Cmd.Chat, orig, serial, chatBody, gagged ? 0 : Uid, orig, Dest: Uid, events));
-        return new ChatDelivery(ResultCode.Ok, appended.SenderSeq, appended.Inserted);
-    }
+    /// <summary>One CHAT, as a batch of one (the gateway sends a CHAT that moderation reviewed this way).</summary>
+    public async Task<ChatDelivery> ReceiveChat(ulong orig, ulong serial, byte[] chatBody, CallOrder order) =>
+        (await ReceiveChats(new ChatBatch(orig, [serial], [chatBody], order)))[0];
 
     public async Task<ChatDelivery[]> ReceiveChats(ChatBatch batch)
     {
@@ -57,6 +40,7 @@ public sealed partial class UserGrain
         }
 
         // Every append is issued before the first is awaited: they are numbered (and committed) in this order.
+        // Gagged: the sender is not told, and nothing is kept for this user; the sender's own copy still is.
         bool gagged = state.State.Gagged.Contains(orig);
         var events = webhooks.Enabled ? EventsForChat(orig, gagged) : null;
         var appends = new Task<InboxAppendResult>[count];
@@ -113,10 +97,7 @@ public sealed partial class UserGrain
     {
         for (int i = 0; i < sent.Seqs.Length; i++)
         {
-            var seq = sent.Seqs[i];
-            _head = Math.Max(_head, seq);
-            NoteSent(seq, sent.Bodies[i]);
-            Push(new InboxPush(Cmd.Chat, seq, sent.Bodies[i], sent.SourceSid));
+            OnAppended(Cmd.Chat, sent.Seqs[i], sent.SourceSid, sent.Bodies[i]);
         }
 
         return Task.CompletedTask;
