@@ -72,8 +72,9 @@ public sealed class WebSocketTests(EmbeddedServerFixture fixture)
         await socket.ConnectAsync(Server.WebSocketUri, Timeout());
         await SendRawFrameAsync(socket, FrameWriter.Encode(Cmd.Online, FrameHeader.FlagUser, 0, 0, 1, new Online { Uid = dest, Sid = 0, Token = Server.Token(dest), App = "test", Version = "1", Terminal = 0 }));
         var login = await ReadMessageAsync(socket);
-        Assert.Equal(Cmd.OnlineAck, SplitFrames(login)[0].Type);
-        Assert.Equal(ResultCode.Ok, OnlineAck.Parser.ParseFrom(login.AsSpan(FrameHeader.Size, (int)SplitFrames(login)[0].Length)).Code);
+        var ack = SplitFrames(login)[0];
+        Assert.Equal(Cmd.OnlineAck, ack.Type);
+        Assert.Equal(ResultCode.Ok, OnlineAck.Parser.ParseFrom(login.AsSpan(FrameHeader.Size, (int)ack.Length)).Code);
 
         // 40 CHATs of 8,000 characters (320 KB) to a receiver on the packed WebSocket: each message it gets holds
         // whole frames and at most 64 KiB (a frame larger than that would go alone).
