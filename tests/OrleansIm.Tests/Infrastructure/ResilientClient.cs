@@ -11,13 +11,14 @@ namespace OrleansIm.Tests.Infrastructure;
 /// same serial, and SYNCs. This class keeps what was delivered by seq, and, when <see cref="SyncAllAsync"/> replays
 /// everything again, checks it against what was delivered before (<see cref="Conflicts"/>).
 /// Gateways are "host:port" TCP endpoints: the client logs in at <c>gateways[home]</c> and, when that one cannot be
-/// reached, tries the others in order.
+/// reached, tries the others in order. A request unanswered for <paramref name="requestTimeout"/> (5 s unless given)
+/// makes the SDK take its connection as broken and reconnect.
 /// </summary>
-public sealed class ResilientClient(ulong uid, string[] gateways, int home) : IAsyncDisposable
+public sealed class ResilientClient(ulong uid, string[] gateways, int home, TimeSpan? requestTimeout = null) : IAsyncDisposable
 {
     /// <summary>A client of silos on loopback, given their TCP ports.</summary>
-    public ResilientClient(ulong uid, int[] tcpPorts, int home)
-        : this(uid, [.. tcpPorts.Select(p => $"127.0.0.1:{p}")], home)
+    public ResilientClient(ulong uid, int[] tcpPorts, int home, TimeSpan? requestTimeout = null)
+        : this(uid, [.. tcpPorts.Select(p => $"127.0.0.1:{p}")], home, requestTimeout)
     {
     }
 
@@ -73,7 +74,7 @@ public sealed class ResilientClient(ulong uid, string[] gateways, int home) : IA
                     TcpPort = int.Parse(gateways[Home][(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture),
                     Gateways = [.. gateways.Where((_, i) => i != Home)],
                     SyncFrom = 0,
-                    RequestTimeout = TimeSpan.FromSeconds(5),
+                    RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(5),
                     ReconnectMin = TimeSpan.FromMilliseconds(100),
                     ReconnectMax = TimeSpan.FromSeconds(1),
                     Subscriptions = [],
