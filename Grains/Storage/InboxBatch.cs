@@ -51,8 +51,12 @@ internal sealed class InboxBatch
         }
     }
 
-    /// <summary>The batch as one statement; its messages are stored at <paramref name="created"/>.</summary>
-    public NpgsqlBatchCommand ToCommand(DateTimeOffset created)
+    /// <summary>
+    /// The batch as one statement; its messages are stored at <paramref name="created"/>. Unless
+    /// <paramref name="findRepeats"/>, rows are taken as new (<see cref="InboxSql.AppendTrusting"/>): a repeat fails
+    /// the statement, and the batch must be written again with <paramref name="findRepeats"/> set.
+    /// </summary>
+    public NpgsqlBatchCommand ToCommand(DateTimeOffset created, bool findRepeats)
     {
         var uids = new long[_rows.Count];
         var rowOrigs = new long[_rows.Count];
@@ -94,7 +98,13 @@ internal sealed class InboxBatch
         _senderSeqs = new ulong[_writes.Count];
         _inserted = new bool[_writes.Count];
 
-        var command = new NpgsqlBatchCommand(_events ? InboxSql.AppendWithEvents : InboxSql.Append);
+        var command = new NpgsqlBatchCommand((findRepeats, _events) switch
+        {
+            (true, true) => InboxSql.AppendWithEvents,
+            (true, false) => InboxSql.Append,
+            (false, true) => InboxSql.AppendTrustingWithEvents,
+            (false, false) => InboxSql.AppendTrusting,
+        });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = uids });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = rowOrigs });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = serials });

@@ -12,14 +12,49 @@ public static class InboxSql
     // two writers never deadlock on it) and are numbered from it in input order. The two rows of a private message
     // (same body, each the other's peer) learn each other's seq. Bodies referenced by no new row are not stored.
     // Everything happens in one statement, so one round trip writes the whole batch.
-    public const string Append = AppendSteps + AppendResult;
+    public const string Append = FindRepeats + AppendSteps + AppendResult + RepeatResult;
 
     /// <summary>
     /// <see cref="Append"/>, and the rows' webhook events into im_outbox in the same statement: $10 each row's event
     /// kinds (bit kind-1: 1 message.offline, 2 message.stored), $11 each row's message.offline payload. A duplicate
     /// row records nothing.
     /// </summary>
-    public const string AppendWithEvents = AppendSteps + """
+    public const string AppendWithEvents = FindRepeats + AppendSteps + Events + AppendResult + RepeatResult;
+
+    /// <summary>
+    /// <see cref="Append"/> without looking for repeats first: every row is taken as new. A repeat then breaks the
+    /// unique index im_inbox_idempotency and the whole statement fails, changing nothing; the batch is written again
+    /// with <see cref="Append"/>. Repeats are rare (a client resending after a reconnect), and the look-up cost a
+    /// probe of that index per row on top of the insert's own.
+    /// </summary>
+    public const string AppendTrusting = TakeAll + AppendSteps + AppendResult;
+
+    /// <summary><see cref="AppendWithEvents"/> without looking for repeats first, as <see cref="AppendTrusting"/>.</summary>
+    public const string AppendTrustingWithEvents = TakeAll + AppendSteps + Events + AppendResult;
+
+    private const string Input = """
+        WITH input AS (
+            SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::int[], $5::bigint[]) WITH ORDINALITY AS t(uid, orig, serial, body, peer, ord)
+        )
+        """;
+
+    private const string FindRepeats = Input + """
+        , earlier AS (
+            SELECT i.ord, x.seq FROM input i
+            JOIN im_inbox x ON x.uid = i.uid AND x.orig = i.orig AND x.serial = i.serial AND x.serial <> 0
+            WHERE i.serial <> 0
+        ), fresh AS (
+            SELECT i.* FROM input i WHERE NOT EXISTS (SELECT 1 FROM earlier e WHERE e.ord = i.ord)
+        )
+        """;
+
+    private const string TakeAll = Input + """
+        , fresh AS (
+            SELECT * FROM input
+        )
+        """;
+
+    private const string Events = """
         , events AS (
             INSERT INTO im_outbox (kind, log_kind, owner, seq, payload, created_at)
             SELECT k.kind, 1, n.uid, n.seq, CASE WHEN k.kind = 1 THEN ($11::text[])[n.ord] END, $9
@@ -28,18 +63,10 @@ public static class InboxSql
             ORDER BY n.ord, k.kind
         )
 
-        """ + AppendResult;
+        """;
 
     private const string AppendSteps = """
-        WITH input AS (
-            SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::int[], $5::bigint[]) WITH ORDINALITY AS t(uid, orig, serial, body, peer, ord)
-        ), earlier AS (
-            SELECT i.ord, x.seq FROM input i
-            JOIN im_inbox x ON x.uid = i.uid AND x.orig = i.orig AND x.serial = i.serial AND x.serial <> 0
-            WHERE i.serial <> 0
-        ), fresh AS (
-            SELECT i.* FROM input i WHERE NOT EXISTS (SELECT 1 FROM earlier e WHERE e.ord = i.ord)
-        ), counts AS (
+        , counts AS (
             SELECT uid, count(*) AS n FROM fresh GROUP BY uid
         ), heads AS (
             INSERT INTO im_inbox_head AS h (uid, head)
@@ -68,6 +95,10 @@ public static class InboxSql
 
     private const string AppendResult = """
         SELECT ord, true, seq FROM numbered
+
+        """;
+
+    private const string RepeatResult = """
         UNION ALL
         SELECT ord, false, seq FROM earlier
         """;

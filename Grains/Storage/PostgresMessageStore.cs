@@ -30,6 +30,9 @@ public sealed partial class PostgresMessageStore : IMessageStore
     // order first: the batch rolled back whole and is simply written again.
     private const int MaxAttempts = 3;
 
+    /// <summary>The unique index that makes (uid, orig, serial) land in an inbox once.</summary>
+    private const string IdempotencyIndex = "im_inbox_idempotency";
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly MessageStoreOptions _options;
     private readonly ILogger<PostgresMessageStore> _logger;
@@ -203,9 +206,10 @@ public sealed partial class PostgresMessageStore : IMessageStore
         // Off the caller's context: the loops outlive the call that started them.
         await Task.Yield();
         var batch = new List<PendingWrite>(_options.MaxBatch);
+        await using var connection = new WriterConnection(_dataSource);
         try
         {
-            await WriteBatchesAsync(reader, batch, cancellationToken);
+            await WriteBatchesAsync(reader, batch, connection, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -223,7 +227,7 @@ public sealed partial class PostgresMessageStore : IMessageStore
         }
     }
 
-    private async Task WriteBatchesAsync(ChannelReader<PendingWrite> reader, List<PendingWrite> batch, CancellationToken cancellationToken)
+    private async Task WriteBatchesAsync(ChannelReader<PendingWrite> reader, List<PendingWrite> batch, WriterConnection connection, CancellationToken cancellationToken)
     {
         while (await reader.WaitToReadAsync(cancellationToken))
         {
@@ -238,20 +242,31 @@ public sealed partial class PostgresMessageStore : IMessageStore
                 continue;
             }
 
+            // The first attempt takes every inbox row as new; a repeat among them fails it with a unique violation
+            // on the idempotency index, and the next attempt looks for repeats first.
+            var findRepeats = false;
             for (int attempt = 1; ; attempt++)
             {
                 try
                 {
-                    await WriteBatchAsync(batch, cancellationToken);
+                    await WriteBatchAsync(await connection.GetAsync(cancellationToken), batch, findRepeats, cancellationToken);
                     break;
+                }
+                catch (PostgresException ex) when (!findRepeats && ex.SqlState is PostgresErrorCodes.UniqueViolation && ex.ConstraintName == IdempotencyIndex)
+                {
+                    LogBatchHadRepeat(_logger, batch.Count);
+                    findRepeats = true;
                 }
                 catch (PostgresException ex) when (attempt < MaxAttempts && ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected)
                 {
                     LogBatchRetried(_logger, batch.Count, ex.SqlState);
+                    findRepeats = true;
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
                     // Nothing of the batch committed: every caller learns it failed and keeps its memory as it was.
+                    // The connection may be broken: the next batch opens another.
+                    await connection.DropAsync();
                     LogBatchFailed(_logger, ex, batch.Count);
                     foreach (var pending in batch)
                     {
@@ -264,9 +279,8 @@ public sealed partial class PostgresMessageStore : IMessageStore
         }
     }
 
-    private async Task WriteBatchAsync(List<PendingWrite> batch, CancellationToken cancellationToken)
+    private async Task WriteBatchAsync(NpgsqlConnection connection, List<PendingWrite> batch, bool findRepeats, CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var command = new NpgsqlBatch(connection, transaction);
         var created = _time.GetUtcNow();
@@ -287,7 +301,7 @@ public sealed partial class PostgresMessageStore : IMessageStore
 
         if (inbox.RowCount > 0)
         {
-            command.BatchCommands.Add(inbox.ToCommand(created));
+            command.BatchCommands.Add(inbox.ToCommand(created, findRepeats));
         }
 
         var groupResults = new AppendResult?[groups.Count];
@@ -358,4 +372,7 @@ public sealed partial class PostgresMessageStore : IMessageStore
 
     [LoggerMessage(EventId = 8002, Level = LogLevel.Information, Message = "A batch of {Count} appends met a concurrent writer ({SqlState}); writing it again")]
     private static partial void LogBatchRetried(ILogger logger, int count, string sqlState);
+
+    [LoggerMessage(EventId = 8012, Level = LogLevel.Debug, Message = "A batch of {Count} appends held a repeat of a stored message; writing it again, looking for repeats")]
+    private static partial void LogBatchHadRepeat(ILogger logger, int count);
 }

@@ -68,6 +68,81 @@ public sealed class PostgresMessageStoreTests : MessageStoreContract, IAsyncLife
         await writers.StopAsync(CancellationToken.None);
     }
 
+    [Fact]
+    public async Task A_repeat_among_new_messages_is_found_when_the_batch_is_written_again_and_the_new_ones_stay_gap_free()
+    {
+        // One queue, so that the new messages and the repeats share batches: the first write of such a batch takes
+        // every row as new and is refused by the idempotency index; the second looks for repeats.
+        var connectionString = await PostgresServers.NewDatabaseAsync();
+        await new SchemaMigrator(connectionString, NullLogger<SchemaMigrator>.Instance).MigrateAsync();
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        var events = new EventCounter();
+        var store = new PostgresMessageStore(dataSource, Options.Create(new MessageStoreOptions { MaxBatch = 64, Writers = 1 }), Clock, events);
+        using var writers = new MessageStoreWriters(store);
+        await writers.StartAsync(CancellationToken.None);
+        var (alice, bob) = (Ids.Next(), Ids.Next());
+        InboxAppend Chat(ulong serial, string text) =>
+            new(OrleansIm.Protocol.Cmd.Chat, alice, serial, System.Text.Encoding.UTF8.GetBytes(text), bob, alice, Dest: bob);
+
+        var stored = new List<InboxAppendResult>();
+        for (ulong serial = 1; serial <= 5; serial++)
+        {
+            stored.Add(await store.AppendInboxAsync(Chat(serial, $"m{serial}")));
+        }
+
+        Assert.Equal(0, events.Count(8012));
+
+        // Serials 6..40, with serials 2 and 5 resent among them, all queued at once.
+        var appends = new List<(ulong Serial, Task<InboxAppendResult> Result)>();
+        for (ulong serial = 6; serial <= 40; serial++)
+        {
+            appends.Add((serial, store.AppendInboxAsync(Chat(serial, $"m{serial}"))));
+            if (serial is 10 or 30)
+            {
+                var repeat = serial == 10 ? 2UL : 5UL;
+                appends.Add((repeat, store.AppendInboxAsync(Chat(repeat, $"resent m{repeat}"))));
+            }
+        }
+
+        await Task.WhenAll(appends.Select(a => a.Result));
+        Assert.True(events.Count(8012) >= 1, "no batch was written again after a repeat");
+        foreach (var (serial, result) in appends)
+        {
+            var r = await result;
+            if (serial <= 5)
+            {
+                Assert.False(r.Inserted);
+                Assert.Equal((stored[(int)serial - 1].ReceiverSeq, stored[(int)serial - 1].SenderSeq), (r.ReceiverSeq, r.SenderSeq));
+            }
+            else
+            {
+                Assert.True(r.Inserted);
+            }
+        }
+
+        Assert.Equal(40UL, await store.GetHeadAsync(LogKind.Inbox, bob));
+        Assert.Equal(40UL, await store.GetHeadAsync(LogKind.Inbox, alice));
+        var inbox = await store.ReadAsync(LogKind.Inbox, bob, 0, 100);
+        Assert.Equal(Enumerable.Range(1, 40).Select(i => (ulong)i), inbox.Select(e => e.Seq));
+        Assert.Equal(Enumerable.Range(1, 40).Select(i => $"m{i}"), inbox.Select(e => System.Text.Encoding.UTF8.GetString(e.Body)));
+        await writers.StopAsync(CancellationToken.None);
+    }
+
+    /// <summary>Counts the store's log events by id.</summary>
+    private sealed class EventCounter : Microsoft.Extensions.Logging.ILogger<PostgresMessageStore>
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<int, int> _counts = new();
+
+        public int Count(int eventId) => _counts.GetValueOrDefault(eventId);
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            _counts.AddOrUpdate(eventId.Id, 1, (_, n) => n + 1);
+    }
+
     /// <summary>When im_inbox was last analyzed by a statement (not by autovacuum), or null.</summary>
     private static async Task<DateTime?> LastAnalyzeAsync(NpgsqlDataSource dataSource)
     {
