@@ -21,6 +21,13 @@ public interface IMessageStore
     /// </summary>
     Task<InboxAppendResult> AppendInboxAsync(InboxAppend entry, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <see cref="AppendInboxAsync"/> for several messages at once, in order, with one result each in the same order.
+    /// They all go to the same receiving inbox (or, where none is stored, come from the same sender), and are
+    /// committed together: all or none.
+    /// </summary>
+    Task<InboxAppendResult[]> AppendInboxBatchAsync(InboxAppend[] entries, CancellationToken cancellationToken = default);
+
     /// <summary>Up to <paramref name="max"/> entries of a log after <paramref name="afterSeq"/>, in order.</summary>
     Task<IReadOnlyList<LogEntry>> ReadAsync(LogKind kind, ulong owner, ulong afterSeq, int max, CancellationToken cancellationToken = default);
 

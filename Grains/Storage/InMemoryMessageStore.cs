@@ -43,7 +43,22 @@ public sealed partial class InMemoryMessageStore([FromKeyedServices(ImClock.Key)
         }
     }
 
-    public Task<InboxAppendResult> AppendInboxAsync(InboxAppend entry, CancellationToken cancellationToken = default)
+    public Task<InboxAppendResult[]> AppendInboxBatchAsync(InboxAppend[] entries, CancellationToken cancellationToken = default)
+    {
+        // In memory each append completes at once, in call order.
+        var results = new InboxAppendResult[entries.Length];
+        for (int i = 0; i < entries.Length; i++)
+        {
+            results[i] = AppendInbox(entries[i]);
+        }
+
+        return Task.FromResult(results);
+    }
+
+    public Task<InboxAppendResult> AppendInboxAsync(InboxAppend entry, CancellationToken cancellationToken = default) =>
+        Task.FromResult(AppendInbox(entry));
+
+    private InboxAppendResult AppendInbox(InboxAppend entry)
     {
         if (entry.Receiver == 0 && entry.Sender == 0)
         {
@@ -61,7 +76,7 @@ public sealed partial class InMemoryMessageStore([FromKeyedServices(ImClock.Key)
                 var senderEarlier = sender?.Earlier(entry.Orig, entry.Serial);
                 if (receiverEarlier is not null || senderEarlier is not null)
                 {
-                    return Task.FromResult(new InboxAppendResult(false, receiverEarlier?.Seq ?? 0, senderEarlier?.Seq ?? 0));
+                    return new InboxAppendResult(false, receiverEarlier?.Seq ?? 0, senderEarlier?.Seq ?? 0);
                 }
 
                 var message = NewMessage(entry.Cmd, entry.Body);
@@ -97,7 +112,7 @@ public sealed partial class InMemoryMessageStore([FromKeyedServices(ImClock.Key)
                     }
                 }
 
-                return Task.FromResult(new InboxAppendResult(true, receiverSeq, senderSeq));
+                return new InboxAppendResult(true, receiverSeq, senderSeq);
             }
         }
     }

@@ -11,8 +11,11 @@ namespace OrleansIm.Grains.Storage;
 internal sealed class InboxBatch
 {
     private readonly List<InboxWrite> _writes = [];
-    private readonly List<(int Write, bool Sender)> _rows = [];
-    private List<(InboxWrite Repeat, int First)>? _repeats;
+
+    /// <summary>The entries written, each as its write and its place in it; a row names its entry by index here.</summary>
+    private readonly List<(InboxWrite Write, int Index)> _entries = [];
+    private readonly List<(int Entry, bool Sender)> _rows = [];
+    private List<(InboxWrite Write, int Index, int First)>? _repeats;
     private Dictionary<(ulong Orig, ulong Serial, ulong Receiver, ulong Sender), int>? _bySerial;
     private ulong[] _receiverSeqs = [];
     private ulong[] _senderSeqs = [];
@@ -21,24 +24,37 @@ internal sealed class InboxBatch
 
     public int RowCount => _rows.Count;
 
+    /// <summary>How many appends the batch answers (repeats within it included).</summary>
+    public int EntryCount { get; private set; }
+
     public void Add(InboxWrite write)
     {
-        var e = write.Entry;
+        _writes.Add(write);
+        EntryCount += write.Entries.Length;
+        for (int i = 0; i < write.Entries.Length; i++)
+        {
+            Add(write, i);
+        }
+    }
+
+    private void Add(InboxWrite write, int place)
+    {
+        var e = write.Entries[place];
         if (e.Serial != 0)
         {
             _bySerial ??= [];
             var key = (e.Orig, e.Serial, e.Receiver, e.Sender);
             if (_bySerial.TryGetValue(key, out var first))
             {
-                (_repeats ??= []).Add((write, first));
+                (_repeats ??= []).Add((write, place, first));
                 return;
             }
 
-            _bySerial[key] = _writes.Count;
+            _bySerial[key] = _entries.Count;
         }
 
-        int index = _writes.Count;
-        _writes.Add(write);
+        int index = _entries.Count;
+        _entries.Add((write, place));
         _events |= e.Events is not null;
         if (e.Receiver != 0)
         {
@@ -67,12 +83,12 @@ internal sealed class InboxBatch
         var eventPayloads = _events ? new string?[_rows.Count] : null;
         for (int i = 0; i < _rows.Count; i++)
         {
-            var (write, sender) = _rows[i];
-            var e = _writes[write].Entry;
+            var (entry, sender) = _rows[i];
+            var e = EntryAt(entry);
             uids[i] = (long)(sender ? e.Sender : e.Receiver);
             rowOrigs[i] = (long)e.Orig;
             serials[i] = (long)e.Serial;
-            bodyIndexes[i] = write + 1;
+            bodyIndexes[i] = entry + 1;
             peers[i] = e.Dest == 0 ? 0 : (long)(sender ? e.Dest : e.Orig);
 
             // A message's events ride on its receiver's row, or on the sender's when the receiver keeps nothing.
@@ -83,20 +99,20 @@ internal sealed class InboxBatch
             }
         }
 
-        var cmds = new int[_writes.Count];
-        var origs = new long[_writes.Count];
-        var bodies = new byte[_writes.Count][];
-        for (int i = 0; i < _writes.Count; i++)
+        var cmds = new int[_entries.Count];
+        var origs = new long[_entries.Count];
+        var bodies = new byte[_entries.Count][];
+        for (int i = 0; i < _entries.Count; i++)
         {
-            var e = _writes[i].Entry;
+            var e = EntryAt(i);
             cmds[i] = (int)e.Cmd;
             origs[i] = (long)e.Orig;
             bodies[i] = e.Body;
         }
 
-        _receiverSeqs = new ulong[_writes.Count];
-        _senderSeqs = new ulong[_writes.Count];
-        _inserted = new bool[_writes.Count];
+        _receiverSeqs = new ulong[_entries.Count];
+        _senderSeqs = new ulong[_entries.Count];
+        _inserted = new bool[_entries.Count];
 
         var command = new NpgsqlBatchCommand((findRepeats, _events) switch
         {
@@ -126,23 +142,31 @@ internal sealed class InboxBatch
     /// <summary>One result row: <paramref name="ordinal"/> is the 1-based row of the input arrays.</summary>
     public void SetRow(int ordinal, bool inserted, ulong seq)
     {
-        var (write, sender) = _rows[ordinal - 1];
-        (sender ? _senderSeqs : _receiverSeqs)[write] = seq;
-        _inserted[write] |= inserted;
+        var (entry, sender) = _rows[ordinal - 1];
+        (sender ? _senderSeqs : _receiverSeqs)[entry] = seq;
+        _inserted[entry] |= inserted;
     }
 
     /// <summary>After the commit: every caller gets its seqs.</summary>
     public void Complete(System.Diagnostics.Metrics.Histogram<double>? latency, long now)
     {
-        for (int i = 0; i < _writes.Count; i++)
+        for (int i = 0; i < _entries.Count; i++)
         {
-            latency?.Record(System.Diagnostics.Stopwatch.GetElapsedTime(_writes[i].Queued, now).TotalMilliseconds);
-            _writes[i].Result.TrySetResult(new InboxAppendResult(_inserted[i], _receiverSeqs[i], _senderSeqs[i]));
+            var (write, place) = _entries[i];
+            write.Results[place] = new InboxAppendResult(_inserted[i], _receiverSeqs[i], _senderSeqs[i]);
         }
 
-        foreach (var (repeat, first) in _repeats ?? [])
+        foreach (var (write, place, first) in _repeats ?? [])
         {
-            repeat.Result.TrySetResult(new InboxAppendResult(false, _receiverSeqs[first], _senderSeqs[first]));
+            write.Results[place] = new InboxAppendResult(false, _receiverSeqs[first], _senderSeqs[first]);
+        }
+
+        foreach (var write in _writes)
+        {
+            latency?.Record(System.Diagnostics.Stopwatch.GetElapsedTime(write.Queued, now).TotalMilliseconds);
+            write.Result.TrySetResult(write.Results);
         }
     }
+
+    private InboxAppend EntryAt(int entry) => _entries[entry].Write.Entries[_entries[entry].Index];
 }

@@ -152,17 +152,35 @@ public sealed partial class PostgresMessageStore : IMessageStore
         return pending.Result.Task.WaitAsync(cancellationToken);
     }
 
-    public Task<InboxAppendResult> AppendInboxAsync(InboxAppend entry, CancellationToken cancellationToken = default)
+    public async Task<InboxAppendResult> AppendInboxAsync(InboxAppend entry, CancellationToken cancellationToken = default) =>
+        (await AppendInboxBatchAsync([entry], cancellationToken))[0];
+
+    public Task<InboxAppendResult[]> AppendInboxBatchAsync(InboxAppend[] entries, CancellationToken cancellationToken = default)
     {
-        if (entry.Receiver == 0 && entry.Sender == 0)
+        if (entries.Length == 0)
         {
-            throw new ArgumentException("an inbox append needs a receiver or a sender", nameof(entry));
+            return Task.FromResult(Array.Empty<InboxAppendResult>());
         }
 
-        var pending = new InboxWrite(entry);
-        Enqueue(entry.Receiver != 0 ? entry.Receiver : entry.Sender, pending);
+        // The queue of the receiving inbox (the sender's where none): every entry's must be the same one.
+        var owner = QueueOwner(entries[0]);
+        foreach (var entry in entries)
+        {
+            if (QueueOwner(entry) != owner)
+            {
+                throw new ArgumentException("appends made together go to one receiving inbox", nameof(entries));
+            }
+        }
+
+        var pending = new InboxWrite(entries);
+        Enqueue(owner, pending);
         return pending.Result.Task.WaitAsync(cancellationToken);
     }
+
+    private static ulong QueueOwner(InboxAppend entry) =>
+        entry.Receiver != 0 ? entry.Receiver
+        : entry.Sender != 0 ? entry.Sender
+        : throw new ArgumentException("an inbox append needs a receiver or a sender", nameof(entry));
 
     public async Task<IReadOnlyList<LogEntry>> ReadAsync(LogKind kind, ulong owner, ulong afterSeq, int max, CancellationToken cancellationToken = default)
     {
@@ -232,9 +250,11 @@ public sealed partial class PostgresMessageStore : IMessageStore
         while (await reader.WaitToReadAsync(cancellationToken))
         {
             batch.Clear();
-            while (batch.Count < _options.MaxBatch && reader.TryRead(out var pending))
+            var size = 0;
+            while (size < _options.MaxBatch && reader.TryRead(out var pending))
             {
                 batch.Add(pending);
+                size += pending.Size;
             }
 
             if (batch.Count == 0)
@@ -254,12 +274,12 @@ public sealed partial class PostgresMessageStore : IMessageStore
                 }
                 catch (PostgresException ex) when (!findRepeats && ex.SqlState is PostgresErrorCodes.UniqueViolation && ex.ConstraintName == IdempotencyIndex)
                 {
-                    LogBatchHadRepeat(_logger, batch.Count);
+                    LogBatchHadRepeat(_logger, size);
                     findRepeats = true;
                 }
                 catch (PostgresException ex) when (attempt < MaxAttempts && ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected)
                 {
-                    LogBatchRetried(_logger, batch.Count, ex.SqlState);
+                    LogBatchRetried(_logger, size, ex.SqlState);
                     findRepeats = true;
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -267,7 +287,7 @@ public sealed partial class PostgresMessageStore : IMessageStore
                     // Nothing of the batch committed: every caller learns it failed and keeps its memory as it was.
                     // The connection may be broken: the next batch opens another.
                     await connection.DropAsync();
-                    LogBatchFailed(_logger, ex, batch.Count);
+                    LogBatchFailed(_logger, ex, size);
                     foreach (var pending in batch)
                     {
                         pending.Fail(ex);
@@ -327,8 +347,9 @@ public sealed partial class PostgresMessageStore : IMessageStore
         }
 
         await transaction.CommitAsync(cancellationToken);
-        _batchSize?.Record(batch.Count);
-        Appended(batch.Count);
+        var appends = groups.Count + inbox.EntryCount;
+        _batchSize?.Record(appends);
+        Appended(appends);
         var now = System.Diagnostics.Stopwatch.GetTimestamp();
         for (int i = 0; i < groups.Count; i++)
         {

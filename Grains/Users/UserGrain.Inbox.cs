@@ -39,34 +39,21 @@ public sealed partial class UserGrain
             return results;
         }
 
-        // Every append is issued before the first is awaited: they are numbered (and committed) in this order.
+        // The batch is appended as one, numbered (and committed) in its order, all or none: a failure fails the call
+        // (every message of it is answered as failed; a retry is stored once).
         // Gagged: the sender is not told, and nothing is kept for this user; the sender's own copy still is.
         bool gagged = state.State.Gagged.Contains(orig);
         var events = webhooks.Enabled ? EventsForChat(orig, gagged) : null;
-        var appends = new Task<InboxAppendResult>[count];
+        var entries = new InboxAppend[count];
         for (int i = 0; i < count; i++)
         {
-            appends[i] = AppendInboxAsync(new InboxAppend(Cmd.Chat, orig, batch.Serials[i], batch.Bodies[i], gagged ? 0 : Uid, orig, Dest: Uid, events));
+            entries[i] = new InboxAppend(Cmd.Chat, orig, batch.Serials[i], batch.Bodies[i], gagged ? 0 : Uid, orig, Dest: Uid, events);
         }
 
-        Exception? failed = null;
+        var appended = await AppendInboxAsync(entries);
         for (int i = 0; i < count; i++)
         {
-            try
-            {
-                var appended = await appends[i];
-                results[i] = new ChatDelivery(ResultCode.Ok, appended.SenderSeq, appended.Inserted);
-            }
-            catch (Exception ex)
-            {
-                failed ??= ex;
-            }
-        }
-
-        // A failed append fails the call (every message of it is answered as failed; a retry is stored once).
-        if (failed is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed);
+            results[i] = new ChatDelivery(ResultCode.Ok, appended[i].SenderSeq, appended[i].Inserted);
         }
 
         return results;
@@ -156,6 +143,46 @@ public sealed partial class UserGrain
             throw;
         }
 
+        Appended(entry, ticket, appended);
+        return appended;
+    }
+
+    /// <summary><see cref="AppendInboxAsync(InboxAppend)"/> for several entries, appended as one (all or none).</summary>
+    private async Task<InboxAppendResult[]> AppendInboxAsync(InboxAppend[] entries)
+    {
+        var pushes = _pushes ??= new IssueOrder<InboxPush>(Push);
+        var tickets = new long[entries.Length];
+        for (int i = 0; i < entries.Length; i++)
+        {
+            tickets[i] = pushes.Issue();
+        }
+
+        InboxAppendResult[] appended;
+        try
+        {
+            appended = await store.AppendInboxBatchAsync(entries);
+        }
+        catch
+        {
+            for (int i = 0; i < entries.Length; i++)
+            {
+                pushes.Abandon(tickets[i]);
+            }
+
+            throw;
+        }
+
+        for (int i = 0; i < entries.Length; i++)
+        {
+            Appended(entries[i], tickets[i], appended[i]);
+        }
+
+        return appended;
+    }
+
+    /// <summary>An append committed: the head follows it, and its push (if it stored anything here) takes its turn.</summary>
+    private void Appended(InboxAppend entry, long ticket, InboxAppendResult appended)
+    {
         var stored = appended.Inserted && appended.ReceiverSeq != 0;
         if (stored)
         {
@@ -166,8 +193,7 @@ public sealed partial class UserGrain
             }
         }
 
-        pushes.Complete(ticket, stored ? new InboxPush(entry.Cmd, appended.ReceiverSeq, entry.Body, 0) : null);
-        return appended;
+        _pushes!.Complete(ticket, stored ? new InboxPush(entry.Cmd, appended.ReceiverSeq, entry.Body, 0) : null);
     }
 
     private void Push(InboxPush push) =>

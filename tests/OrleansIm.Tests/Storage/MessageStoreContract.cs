@@ -82,6 +82,31 @@ public abstract class MessageStoreContract
     }
 
     [Fact]
+    public async Task Appends_made_as_one_are_numbered_in_their_order_and_answered_in_it()
+    {
+        var store = await CreateStoreAsync();
+        var (uid, sender) = (Ids.Next(), Ids.Next());
+        var before = await store.AppendInboxAsync(new InboxAppend(Cmd.Chat, sender, 3, Body("before"), uid, sender, Dest: uid));
+
+        // Serials 10..19, then 12 again (a repeat within) and 3 again (stored before).
+        var entries = Enumerable.Range(10, 10).Select(i => (ulong)i)
+            .Append(12UL).Append(3UL)
+            .Select(serial => new InboxAppend(Cmd.Chat, sender, serial, Body($"s{serial}"), uid, sender, Dest: uid))
+            .ToArray();
+        var results = await store.AppendInboxBatchAsync(entries);
+
+        Assert.Equal(entries.Length, results.Length);
+        Assert.Equal(Enumerable.Range(2, 10).Select(i => (ulong)i), results.Take(10).Select(r => r.ReceiverSeq));
+        Assert.Equal(Enumerable.Range(2, 10).Select(i => (ulong)i), results.Take(10).Select(r => r.SenderSeq));
+        Assert.All(results.Take(10), r => Assert.True(r.Inserted));
+        Assert.Equal((false, 4UL, 4UL), (results[10].Inserted, results[10].ReceiverSeq, results[10].SenderSeq));
+        Assert.Equal((false, before.ReceiverSeq, before.SenderSeq), (results[11].Inserted, results[11].ReceiverSeq, results[11].SenderSeq));
+        var inbox = await store.ReadAsync(LogKind.Inbox, uid, 0, 100);
+        Assert.Equal(["before", .. Enumerable.Range(10, 10).Select(i => $"s{i}")], inbox.Select(e => Encoding.UTF8.GetString(e.Body)));
+        Assert.Empty(await store.AppendInboxBatchAsync([]));
+    }
+
+    [Fact]
     public async Task Repeats_made_together_are_stored_once_and_take_no_seq()
     {
         var store = await CreateStoreAsync();
