@@ -231,7 +231,7 @@ public sealed partial class Moderator : IDisposable
         }
     }
 
-    [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "Moderation of {Command} failed ({Outcome}: {Reason}); {Count} failure(s) since the last report, each taken as {OnFailure}")]
+    [LoggerMessage(EventId = 6201, Level = LogLevel.Warning, Message = "Moderation of {Command} failed ({Outcome}: {Reason}); {Count} failure(s) since the last report, each taken as {OnFailure}")]
     private static partial void LogFailed(ILogger logger, string command, string outcome, string reason, long count, string onFailure);
 
     public void Dispose() => _http?.Dispose();

@@ -282,6 +282,6 @@ public sealed partial class PostgresRetention(NpgsqlDataSource dataSource, ILogg
         }
     }
 
-    [LoggerMessage(EventId = 8101, Level = LogLevel.Information, Message = "Retention: the message_id indexes of im_inbox and im_group_log are in place")]
+    [LoggerMessage(EventId = 8024, Level = LogLevel.Information, Message = "Retention: the message_id indexes of im_inbox and im_group_log are in place")]
     private static partial void LogIndexed(ILogger logger);
 }

@@ -88,12 +88,12 @@ public sealed partial class RetentionService(
         }
     }
 
-    [LoggerMessage(EventId = 8001, Level = LogLevel.Information, Message = "Retention on: max age {MaxAge}, max count {MaxCount}, a round every {Interval}")]
+    [LoggerMessage(EventId = 8021, Level = LogLevel.Information, Message = "Retention on: max age {MaxAge}, max count {MaxCount}, a round every {Interval}")]
     private static partial void LogStarted(ILogger logger, TimeSpan maxAge, long maxCount, TimeSpan interval);
 
-    [LoggerMessage(EventId = 8002, Level = LogLevel.Information, Message = "Retention removed {Inbox} inbox entries and {Group} group log entries")]
+    [LoggerMessage(EventId = 8022, Level = LogLevel.Information, Message = "Retention removed {Inbox} inbox entries and {Group} group log entries")]
     private static partial void LogTrimmed(ILogger logger, long inbox, long group);
 
-    [LoggerMessage(EventId = 8003, Level = LogLevel.Warning, Message = "A retention round failed; the next one starts over")]
+    [LoggerMessage(EventId = 8023, Level = LogLevel.Warning, Message = "A retention round failed; the next one starts over")]
     private static partial void LogRoundFailed(ILogger logger, Exception exception);
 }
