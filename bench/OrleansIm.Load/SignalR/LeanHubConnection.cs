@@ -281,7 +281,7 @@ public sealed class LeanHubConnection : IAsyncDisposable
                 handler(reader.ReadInt32() == ErrorResult ? HubMessageKind.Error : HubMessageKind.Completion, id, default);
                 break;
             case CloseType:
-                reader.Skip();
+                // [7, error (nil or string), allow reconnect?]
                 throw new IOException($"the hub closed the connection of {Uid}: {(items > 1 && !reader.TryReadNil() ? reader.ReadString() : "no error")}");
             default:
                 // Pings and anything else the load does not use.
