@@ -123,31 +123,14 @@ public sealed partial class UserGrain
     private async Task<ulong> AppendAsync(uint cmd, ulong orig, byte[] body) =>
         (await AppendInboxAsync(new InboxAppend(cmd, orig, 0, body, Uid))).ReceiverSeq;
 
+    /// <summary>Appends one entry: <see cref="AppendInboxAsync(InboxAppend[])"/> of one.</summary>
+    private async Task<InboxAppendResult> AppendInboxAsync(InboxAppend entry) => (await AppendInboxAsync([entry]))[0];
+
     /// <summary>
-    /// Appends to this inbox (and the sender's, for a CHAT): the store numbers the rows in the order of these calls,
-    /// and the new row is pushed to the sessions after the rows appended before it, whatever order the commits are
-    /// learnt in. The head follows every commit at once.
+    /// Appends to this inbox (and the sender's, for a CHAT), the entries as one (all or none): the store numbers the
+    /// rows in the order of these calls, and each new row is pushed to the sessions after the rows appended before
+    /// it, whatever order the commits are learnt in. The head follows every commit at once.
     /// </summary>
-    private async Task<InboxAppendResult> AppendInboxAsync(InboxAppend entry)
-    {
-        var pushes = _pushes ??= new IssueOrder<InboxPush>(Push);
-        var ticket = pushes.Issue();
-        InboxAppendResult appended;
-        try
-        {
-            appended = await store.AppendInboxAsync(entry);
-        }
-        catch
-        {
-            pushes.Abandon(ticket);
-            throw;
-        }
-
-        Appended(entry, ticket, appended);
-        return appended;
-    }
-
-    /// <summary><see cref="AppendInboxAsync(InboxAppend)"/> for several entries, appended as one (all or none).</summary>
     private async Task<InboxAppendResult[]> AppendInboxAsync(InboxAppend[] entries)
     {
         var pushes = _pushes ??= new IssueOrder<InboxPush>(Push);
@@ -164,9 +147,9 @@ public sealed partial class UserGrain
         }
         catch
         {
-            for (int i = 0; i < entries.Length; i++)
+            foreach (var ticket in tickets)
             {
-                pushes.Abandon(tickets[i]);
+                pushes.Abandon(ticket);
             }
 
             throw;
@@ -174,26 +157,21 @@ public sealed partial class UserGrain
 
         for (int i = 0; i < entries.Length; i++)
         {
-            Appended(entries[i], tickets[i], appended[i]);
+            var (entry, result) = (entries[i], appended[i]);
+            var stored = result.Inserted && result.ReceiverSeq != 0;
+            if (stored)
+            {
+                _head = Math.Max(_head, result.ReceiverSeq);
+                if (entry.Cmd == Cmd.Chat)
+                {
+                    NoteReceived(entry.Orig, result.ReceiverSeq, entry.Body);
+                }
+            }
+
+            pushes.Complete(tickets[i], stored ? new InboxPush(entry.Cmd, result.ReceiverSeq, entry.Body, 0) : null);
         }
 
         return appended;
-    }
-
-    /// <summary>An append committed: the head follows it, and its push (if it stored anything here) takes its turn.</summary>
-    private void Appended(InboxAppend entry, long ticket, InboxAppendResult appended)
-    {
-        var stored = appended.Inserted && appended.ReceiverSeq != 0;
-        if (stored)
-        {
-            _head = Math.Max(_head, appended.ReceiverSeq);
-            if (entry.Cmd == Cmd.Chat)
-            {
-                NoteReceived(entry.Orig, appended.ReceiverSeq, entry.Body);
-            }
-        }
-
-        _pushes!.Complete(ticket, stored ? new InboxPush(entry.Cmd, appended.ReceiverSeq, entry.Body, 0) : null);
     }
 
     private void Push(InboxPush push) =>
