@@ -25,12 +25,11 @@ internal sealed class InboxBatch
     public int RowCount => _rows.Count;
 
     /// <summary>How many appends the batch answers (repeats within it included).</summary>
-    public int EntryCount { get; private set; }
+    public int EntryCount => _entries.Count + (_repeats?.Count ?? 0);
 
     public void Add(InboxWrite write)
     {
         _writes.Add(write);
-        EntryCount += write.Entries.Length;
         for (int i = 0; i < write.Entries.Length; i++)
         {
             Add(write, i);
