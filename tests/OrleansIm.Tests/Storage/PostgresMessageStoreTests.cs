@@ -12,17 +12,25 @@ public sealed class PostgresMessageStoreTests : MessageStoreContract, IAsyncLife
     private readonly List<IAsyncDisposable> _owned = [];
     private readonly List<MessageStoreWriters> _writers = [];
 
-    protected override async Task<IMessageStore> CreateStoreAsync()
+    protected override async Task<IMessageStore> CreateStoreAsync() => (await StartStoreAsync(maxBatch: 16, writers: 2)).Store;
+
+    /// <summary>
+    /// A store on a new migrated database with its writers started; stopped (again, if the test stopped it) and
+    /// disposed after the test.
+    /// </summary>
+    private async Task<(NpgsqlDataSource DataSource, PostgresMessageStore Store, MessageStoreWriters Writers)> StartStoreAsync(
+        int maxBatch, int writers, Microsoft.Extensions.Logging.ILogger<PostgresMessageStore>? logger = null)
     {
         var connectionString = await PostgresServers.NewDatabaseAsync();
         await new SchemaMigrator(connectionString, NullLogger<SchemaMigrator>.Instance).MigrateAsync();
         var dataSource = NpgsqlDataSource.Create(connectionString);
-        var store = new PostgresMessageStore(dataSource, Options.Create(new MessageStoreOptions { MaxBatch = 16, Writers = 2 }), Clock, NullLogger<PostgresMessageStore>.Instance);
-        var writers = new MessageStoreWriters(store);
-        await writers.StartAsync(CancellationToken.None);
-        _writers.Add(writers);
         _owned.Add(dataSource);
-        return store;
+        var options = Options.Create(new MessageStoreOptions { MaxBatch = maxBatch, Writers = writers });
+        var store = new PostgresMessageStore(dataSource, options, Clock, logger ?? NullLogger<PostgresMessageStore>.Instance);
+        var running = new MessageStoreWriters(store);
+        await running.StartAsync(CancellationToken.None);
+        _writers.Add(running);
+        return (dataSource, store, running);
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -46,12 +54,7 @@ public sealed class PostgresMessageStoreTests : MessageStoreContract, IAsyncLife
     {
         // Its statements are prepared: a plan made while the tables were empty would otherwise be kept until
         // autovacuum's next analyze, up to a minute later (a whole-table scan per batch meanwhile).
-        var connectionString = await PostgresServers.NewDatabaseAsync();
-        await new SchemaMigrator(connectionString, NullLogger<SchemaMigrator>.Instance).MigrateAsync();
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        var store = new PostgresMessageStore(dataSource, Options.Create(new MessageStoreOptions { MaxBatch = 64, Writers = 2 }), Clock, NullLogger<PostgresMessageStore>.Instance);
-        using var writers = new MessageStoreWriters(store);
-        await writers.StartAsync(CancellationToken.None);
+        var (dataSource, store, writers) = await StartStoreAsync(maxBatch: 64, writers: 2);
         var (alice, bob) = (Ids.Next(), Ids.Next());
 
         await Task.WhenAll(Enumerable.Range(1, 900).Select(i => store.AppendInboxAsync(new InboxAppend(OrleansIm.Protocol.Cmd.Chat, alice, (ulong)i, [1], bob, alice, Dest: bob))));
@@ -73,13 +76,8 @@ public sealed class PostgresMessageStoreTests : MessageStoreContract, IAsyncLife
     {
         // One queue, so that the new messages and the repeats share batches: the first write of such a batch takes
         // every row as new and is refused by the idempotency index; the second looks for repeats.
-        var connectionString = await PostgresServers.NewDatabaseAsync();
-        await new SchemaMigrator(connectionString, NullLogger<SchemaMigrator>.Instance).MigrateAsync();
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
         var events = new EventCounter();
-        var store = new PostgresMessageStore(dataSource, Options.Create(new MessageStoreOptions { MaxBatch = 64, Writers = 1 }), Clock, events);
-        using var writers = new MessageStoreWriters(store);
-        await writers.StartAsync(CancellationToken.None);
+        var (_, store, writers) = await StartStoreAsync(maxBatch: 64, writers: 1, events);
         var (alice, bob) = (Ids.Next(), Ids.Next());
         InboxAppend Chat(ulong serial, string text) =>
             new(OrleansIm.Protocol.Cmd.Chat, alice, serial, System.Text.Encoding.UTF8.GetBytes(text), bob, alice, Dest: bob);
@@ -162,12 +160,7 @@ public sealed class PostgresMessageStoreTests : MessageStoreContract, IAsyncLife
     [Fact]
     public async Task Stopping_writes_what_is_queued_and_refuses_appends_after()
     {
-        var connectionString = await PostgresServers.NewDatabaseAsync();
-        await new SchemaMigrator(connectionString, NullLogger<SchemaMigrator>.Instance).MigrateAsync();
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        var store = new PostgresMessageStore(dataSource, Options.Create(new MessageStoreOptions { MaxBatch = 4, Writers = 1 }), Clock, NullLogger<PostgresMessageStore>.Instance);
-        using var writers = new MessageStoreWriters(store);
-        await writers.StartAsync(CancellationToken.None);
+        var (_, store, writers) = await StartStoreAsync(maxBatch: 4, writers: 1);
         var uid = Ids.Next();
         var queued = Enumerable.Range(1, 40).Select(i => store.AppendInboxAsync(new InboxAppend(OrleansIm.Protocol.Cmd.P2P, 0, 0, [(byte)i], uid))).ToList();
 
@@ -180,12 +173,7 @@ public sealed class PostgresMessageStoreTests : MessageStoreContract, IAsyncLife
     [Fact]
     public async Task Cancelling_the_stop_fails_what_is_left_instead_of_leaving_it_waiting()
     {
-        var connectionString = await PostgresServers.NewDatabaseAsync();
-        await new SchemaMigrator(connectionString, NullLogger<SchemaMigrator>.Instance).MigrateAsync();
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        var store = new PostgresMessageStore(dataSource, Options.Create(new MessageStoreOptions { MaxBatch = 1, Writers = 1 }), Clock, NullLogger<PostgresMessageStore>.Instance);
-        using var writers = new MessageStoreWriters(store);
-        await writers.StartAsync(CancellationToken.None);
+        var (_, store, writers) = await StartStoreAsync(maxBatch: 1, writers: 1);
         var uid = Ids.Next();
         var queued = Enumerable.Range(1, 2000).Select(i => store.AppendInboxAsync(new InboxAppend(OrleansIm.Protocol.Cmd.P2P, 0, 0, [(byte)i], uid))).ToList();
 
